@@ -1,0 +1,422 @@
+//! The session actor: one task that owns a session's machine, journal and connections.
+//!
+//! It polls host commands and attachments first (`biased`), then pupil input in batches, then
+//! its deadlines (question timer, coalesced counts, help batches, host away). Every decision is
+//! journalled before it is applied; visible effects wait in `pending` until the journal says
+//! their events are durable.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch};
+use tokio::time::{sleep_until, Instant};
+use tokio_util::sync::CancellationToken;
+
+use super::fanout::{frame, Conns};
+use super::handle::{ConnId, ConnLink, Control, PupilInput, PupilMsg};
+use super::journal::{Journal, JournalError};
+use super::machine::{Audience, Command, Effect, Event, Millis, PupilId, Reject, Session, Viewer};
+use super::registry::Limits;
+use super::secret;
+use crate::protocol::{close, ErrorCode, Role, ServerMsg, SessionInfo};
+
+/// Live answer counts go to hosts at most this often (the first answer goes at once).
+const COUNT_EVERY: Duration = Duration::from_millis(40);
+/// Presence (devices connected) goes to hosts and screens at most this often.
+const PRESENCE_EVERY: Duration = Duration::from_millis(250);
+/// "Talk to an adult" requests reach hosts at most this often, in batches.
+const HELP_EVERY: Duration = Duration::from_secs(60);
+/// One pupil's help requests count once in this window.
+const HELP_PER_PUPIL: Duration = Duration::from_secs(60);
+
+/// Something waiting for its events to be durable before it is sent.
+#[derive(Debug)]
+enum Deliver {
+    Effect(Effect),
+    Direct(ConnId, ServerMsg),
+}
+
+/// A coalescing timer: the first change goes at once, later ones at most every `every`.
+#[derive(Debug)]
+struct Throttle {
+    every: Duration,
+    dirty: bool,
+    last: Option<Instant>,
+}
+
+impl Throttle {
+    fn new(every: Duration) -> Throttle {
+        Throttle { every, dirty: false, last: None }
+    }
+
+    /// When the pending change is due, if any.
+    fn due(&self) -> Option<Instant> {
+        self.dirty.then(|| self.last.map_or_else(Instant::now, |t| t + self.every))
+    }
+
+    /// Whether to flush now (and, if so, records it).
+    fn take(&mut self, now: Instant, force: bool) -> bool {
+        if self.dirty && (force || self.due().is_some_and(|d| d <= now)) {
+            self.dirty = false;
+            self.last = Some(now);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// One session's actor state.
+pub struct Actor {
+    machine: Session,
+    journal: Box<dyn Journal>,
+    limits: Limits,
+    epoch: Instant,
+    offset_ms: Millis,
+    conns: Conns,
+    pending: VecDeque<(u64, Deliver)>,
+    released: Arc<AtomicU64>,
+    count: Throttle,
+    presence: Throttle,
+    help: Throttle,
+    help_new: u32,
+    help_seen: HashMap<PupilId, Instant>,
+    host_away_since: Option<Instant>,
+}
+
+impl Actor {
+    /// An actor for `machine`, whose events so far are in `journal`.
+    pub fn new(machine: Session, journal: Box<dyn Journal>, limits: Limits, released: Arc<AtomicU64>) -> Actor {
+        let offset_ms = machine.last_ms;
+        Actor {
+            machine,
+            journal,
+            limits,
+            epoch: Instant::now(),
+            offset_ms,
+            conns: Conns::default(),
+            pending: VecDeque::new(),
+            released,
+            count: Throttle::new(COUNT_EVERY),
+            presence: Throttle::new(PRESENCE_EVERY),
+            help: Throttle::new(HELP_EVERY),
+            help_new: 0,
+            help_seen: HashMap::new(),
+            host_away_since: Some(Instant::now()),
+        }
+    }
+
+    /// Runs until the session ends, every handle is dropped, or the server shuts down.
+    pub async fn run(
+        mut self,
+        mut control: mpsc::Receiver<Control>,
+        mut inputs: mpsc::Receiver<PupilInput>,
+        shutdown: CancellationToken,
+    ) {
+        let mut watermark = self.journal.watermark();
+        let mut batch = Vec::with_capacity(512);
+        loop {
+            let wake = self.next_wakeup();
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                msg = control.recv() => match msg {
+                    Some(msg) => self.on_control(msg),
+                    None => break,
+                },
+                n = inputs.recv_many(&mut batch, 512) => {
+                    if n == 0 { break; }
+                    for input in batch.drain(..) {
+                        self.on_input(input);
+                    }
+                }
+                _ = sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => self.on_wake(),
+                _ = changed(&mut watermark) => {}
+            }
+            self.flush(Instant::now());
+            self.release();
+            if self.machine.is_ended() && self.pending.is_empty() {
+                self.conns.close_all(close::ENDED);
+                break;
+            }
+        }
+        tracing::info!(session = %self.machine.code, ended = self.machine.is_ended(), "session actor stopped");
+    }
+
+    fn now_ms(&self) -> Millis {
+        self.at_ms(Instant::now())
+    }
+
+    fn at_ms(&self, at: Instant) -> Millis {
+        self.offset_ms + at.saturating_duration_since(self.epoch).as_millis() as Millis
+    }
+
+    fn instant_of(&self, ms: Millis) -> Instant {
+        self.epoch + Duration::from_millis(ms.saturating_sub(self.offset_ms))
+    }
+
+    fn next_wakeup(&self) -> Option<Instant> {
+        let host_gone = self.host_away_since.map(|t| t + self.limits.host_grace);
+        [
+            self.machine.next_deadline().map(|d| self.instant_of(d)),
+            self.count.due(),
+            self.presence.due(),
+            self.help.due(),
+            host_gone,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    fn on_wake(&mut self) {
+        let now = Instant::now();
+        if self.host_away_since.is_some_and(|t| t + self.limits.host_grace <= now) {
+            tracing::info!(session = %self.machine.code, "no host came back in time: ending the session");
+            self.host_away_since = None;
+            let end = Command::Host(super::machine::HostCommand::End);
+            let _ = self.decide_and_commit(&end);
+            return;
+        }
+        let _ = self.decide_and_commit(&Command::Tick);
+    }
+
+    /// Decides, journals and applies a command; queues its effects.
+    fn decide_and_commit(&mut self, command: &Command) -> Result<u64, Reject> {
+        let events = self.machine.decide(self.now_ms(), command)?;
+        self.commit(events).map_err(|e| {
+            tracing::warn!(session = %self.machine.code, error = %e, "journal refused a batch");
+            Reject::refused(ErrorCode::Busy, "the server is busy saving; try again")
+        })
+    }
+
+    fn commit(&mut self, events: Vec<Event>) -> Result<u64, JournalError> {
+        self.journal.append(self.machine.seq + 1, &events)?;
+        for event in &events {
+            self.machine.apply(event);
+            let seq = self.machine.seq;
+            for effect in self.machine.effects(event) {
+                self.pending.push_back((seq, Deliver::Effect(effect)));
+            }
+            self.observe(event);
+        }
+        Ok(self.machine.seq)
+    }
+
+    /// Book-keeping for coalesced messages.
+    fn observe(&mut self, event: &Event) {
+        match event {
+            Event::AnswerRecorded { .. } => self.count.dirty = true,
+            Event::QuestionOpened { .. } | Event::QuestionClosed { .. } => {
+                self.count = Throttle::new(COUNT_EVERY);
+            }
+            Event::PupilJoined { .. } | Event::PupilRemoved { .. } => self.presence.dirty = true,
+            Event::HelpRequested => {
+                self.help_new += 1;
+                self.help.dirty = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn queue(&mut self, conn: ConnId, msg: ServerMsg) {
+        self.pending.push_back((self.machine.seq, Deliver::Direct(conn, msg)));
+    }
+
+    fn refuse(&mut self, conn: ConnId, reject: Reject, in_reply_to: &str) {
+        if let Reject::Refused { code, message } = reject {
+            let in_reply_to = Some(in_reply_to.to_owned());
+            self.queue(conn, ServerMsg::Error { code, message, in_reply_to });
+        }
+    }
+
+    /// Coalesced messages whose time has come.
+    fn flush(&mut self, now: Instant) {
+        let everyone = self.machine.open_round().is_some_and(|(_, _, r)| r.answered() >= self.machine.active_pupils());
+        if self.count.take(now, everyone) {
+            if let Some(msg) = self.machine.answers_msg() {
+                self.pending.push_back((self.machine.seq, Deliver::Effect(Effect::Send(Audience::Watchers, msg))));
+            }
+        }
+        if self.presence.take(now, false) {
+            let msg = ServerMsg::Presence {
+                connected: self.conns.pupils_connected(),
+                joined: self.machine.active_pupils(),
+            };
+            self.pending.push_back((self.machine.seq, Deliver::Effect(Effect::Send(Audience::Watchers, msg))));
+            if let Some(players) = self.machine.players_msg() {
+                self.pending.push_back((self.machine.seq, Deliver::Effect(Effect::Send(Audience::Hosts, players))));
+            }
+        }
+        if self.help.take(now, false) {
+            let msg = ServerMsg::HelpRequests { new: self.help_new, total: self.machine.help_total() };
+            self.help_new = 0;
+            self.pending.push_back((self.machine.seq, Deliver::Effect(Effect::Send(Audience::Hosts, msg))));
+        }
+    }
+
+    /// Sends everything whose events are durable.
+    fn release(&mut self) {
+        let durable = self.journal.durable();
+        while self.pending.front().is_some_and(|(seq, _)| *seq <= durable) {
+            let Some((seq, item)) = self.pending.pop_front() else { break };
+            match item {
+                Deliver::Effect(Effect::Send(audience, msg)) => {
+                    self.conns.broadcast(audience, seq, &frame(seq, msg));
+                }
+                Deliver::Effect(Effect::Kick(pupil)) => self.conns.kick(pupil),
+                Deliver::Direct(conn, msg) => self.conns.send(conn, frame(seq, msg)),
+            }
+            self.released.fetch_max(seq, Ordering::Relaxed);
+        }
+    }
+
+    fn on_control(&mut self, msg: Control) {
+        match msg {
+            Control::Attach { conn, role, secret, link } => self.attach(conn, role, secret, link),
+            Control::Detach { conn } => {
+                match self.conns.detach(conn) {
+                    Some(Role::Player) => self.presence.dirty = true,
+                    Some(Role::Host) if self.conns.hosts() == 0 => {
+                        self.host_away_since = Some(Instant::now());
+                    }
+                    _ => {}
+                }
+            }
+            Control::Host { conn, cmd } => {
+                if self.conns.role_of(conn) != Some(Role::Host) {
+                    let reject = Reject::refused(ErrorCode::NotAllowed, "host commands need the host secret");
+                    return self.refuse(conn, reject, "command");
+                }
+                if let Err(reject) = self.decide_and_commit(&Command::Host(cmd)) {
+                    self.refuse(conn, reject, "command");
+                }
+            }
+        }
+    }
+
+    fn on_input(&mut self, input: PupilInput) {
+        let Some(pupil) = self.conns.pupil_of(input.conn) else { return };
+        match input.msg {
+            PupilMsg::Answer { question, round, client_seq, choice } => {
+                let at_ms = self.at_ms(input.at);
+                let q = self.machine.quiz.question(&question).map(|(q, _)| q as u32);
+                let cmd = Command::Answer { pupil, question, round, client_seq, choice, at_ms };
+                match self.decide_and_commit(&cmd) {
+                    Ok(_) | Err(Reject::Stale) | Err(Reject::Nothing) => {}
+                    Err(Reject::Duplicate) => {
+                        if let Some(ack) = q.and_then(|q| self.machine.ack(pupil, q, round)) {
+                            self.queue(input.conn, ack);
+                        }
+                    }
+                    Err(reject) => self.refuse(input.conn, reject, "answer"),
+                }
+            }
+            PupilMsg::Help => {
+                let now = input.at;
+                if self.help_seen.get(&pupil).is_some_and(|t| now.saturating_duration_since(*t) < HELP_PER_PUPIL) {
+                    return;
+                }
+                self.help_seen.insert(pupil, now);
+                let _ = self.decide_and_commit(&Command::HelpRequest);
+            }
+        }
+    }
+
+    fn attach(&mut self, conn: ConnId, role: Role, secret: Option<String>, link: ConnLink) {
+        let (pupil, token) = match (role, secret) {
+            (Role::Host, Some(s)) if secret::matches(&s, &self.machine.host_hash) => (None, None),
+            (Role::Screen, Some(s)) if secret::matches(&s, &self.machine.screen_hash) => (None, None),
+            (Role::Host | Role::Screen, _) => {
+                return self.turn_away(link, ErrorCode::BadSecret, "wrong secret for this session");
+            }
+            (Role::Player, Some(token)) => match self.machine.pupil_by_token(&secret::hash(&token)) {
+                Some(p) => (Some(p), None),
+                None => return self.turn_away(link, ErrorCode::BadToken, "unknown or expired token"),
+            },
+            (Role::Player, None) => {
+                let token = secret::generate();
+                let cmd = Command::Join {
+                    pupil: rand::random(),
+                    token_hash: secret::hash(&token),
+                    name_seed: rand::random(),
+                    max_players: self.limits.max_players,
+                };
+                let events = match self.machine.decide(self.now_ms(), &cmd) {
+                    Ok(events) => events,
+                    Err(Reject::Refused { code, message }) => return self.turn_away(link, code, &message),
+                    Err(_) => return self.turn_away(link, ErrorCode::Internal, "could not join"),
+                };
+                let pupil = match events.first() {
+                    Some(Event::PupilJoined { pupil, .. }) => *pupil,
+                    _ => return self.turn_away(link, ErrorCode::Internal, "could not join"),
+                };
+                if self.commit(events).is_err() {
+                    return self.turn_away(link, ErrorCode::Busy, "the server is busy; try again");
+                }
+                (Some(pupil), Some(token))
+            }
+        };
+        let seq = self.machine.seq;
+        self.conns.attach(conn, role, pupil, link, seq);
+        match role {
+            Role::Host => self.host_away_since = None,
+            Role::Player => self.presence.dirty = true,
+            Role::Screen => {}
+        }
+        let name = pupil.and_then(|p| self.machine.pupil(p)).and_then(|p| p.name.clone());
+        let session = self.session_info();
+        self.queue(conn, ServerMsg::Welcome { role, session, token, name });
+        let viewer = match (role, pupil) {
+            (Role::Host, _) => Viewer::Host,
+            (Role::Screen, _) => Viewer::Screen,
+            (Role::Player, Some(p)) => Viewer::Pupil(p),
+            (Role::Player, None) => Viewer::Screen,
+        };
+        for msg in self.machine.snapshot(viewer, self.now_ms()) {
+            self.queue(conn, msg);
+        }
+        if role != Role::Player {
+            let connected = self.conns.pupils_connected();
+            self.queue(conn, ServerMsg::Presence { connected, joined: self.machine.active_pupils() });
+        }
+        if role == Role::Host && self.machine.help_total() > 0 {
+            self.queue(conn, ServerMsg::HelpRequests { new: 0, total: self.machine.help_total() });
+        }
+    }
+
+    /// Refuses a `hello`: an error, then the close code that goes with it.
+    fn turn_away(&mut self, link: ConnLink, code: ErrorCode, message: &str) {
+        let msg = ServerMsg::Error { code, message: message.to_owned(), in_reply_to: Some("hello".into()) };
+        // Not attached: write straight to its queue, then let it close after draining.
+        let _ = link.tx.try_send(frame(self.machine.seq, msg));
+        link.ctl.set_code(close::REFUSED);
+    }
+
+    fn session_info(&self) -> SessionInfo {
+        let quiz = &self.machine.quiz;
+        SessionInfo {
+            code: self.machine.code.clone(),
+            title: quiz.title.clone(),
+            lang: quiz.lang.code().to_owned(),
+            mode: self.machine.options.mode,
+            questions: quiz.questions.len() as u32,
+            min_count: self.machine.options.min_count,
+            content_warning: quiz.content_warning.clone(),
+        }
+    }
+}
+
+/// Resolves when the durable watermark moves; never when appends are durable at once.
+async fn changed(watermark: &mut Option<watch::Receiver<u64>>) {
+    match watermark {
+        Some(rx) => {
+            if rx.changed().await.is_err() {
+                *watermark = None;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}

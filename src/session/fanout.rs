@@ -1,0 +1,158 @@
+//! The actor's connections and fan-out: who is attached, and one serialisation per broadcast.
+
+use std::collections::HashMap;
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::mpsc::error::TrySendError;
+
+use super::handle::{ConnId, ConnLink};
+use super::machine::{Audience, PupilId};
+use crate::protocol::{close, Envelope, Role, ServerMsg};
+
+/// One attached connection.
+#[derive(Debug)]
+struct Conn {
+    role: Role,
+    pupil: Option<PupilId>,
+    link: ConnLink,
+    /// Sequence number its snapshot reflects: broadcasts up to it are already in the snapshot.
+    since: u64,
+}
+
+/// The connections attached to one session.
+#[derive(Debug, Default)]
+pub struct Conns {
+    all: HashMap<ConnId, Conn>,
+    pupils: HashMap<PupilId, ConnId>,
+    hosts: usize,
+}
+
+/// Serialises a message once, with the session's sequence number.
+pub fn frame(seq: u64, msg: ServerMsg) -> Utf8Bytes {
+    let envelope = Envelope { seq, msg };
+    match serde_json::to_string(&envelope) {
+        Ok(text) => Utf8Bytes::from(text),
+        // Serialising our own types cannot fail; say so on the wire rather than panic.
+        Err(_) => Utf8Bytes::from_static(r#"{"seq":0,"type":"error","code":"internal","message":"serialisation failed"}"#),
+    }
+}
+
+impl Conns {
+    /// Registers a connection whose snapshot reflects `since`. A pupil's earlier connection is
+    /// closed at once (it was taken over).
+    pub fn attach(&mut self, conn: ConnId, role: Role, pupil: Option<PupilId>, link: ConnLink, since: u64) {
+        if let Some(p) = pupil {
+            if let Some(old) = self.pupils.insert(p, conn) {
+                if let Some(old) = self.all.remove(&old) {
+                    old.link.ctl.close_now(close::REPLACED);
+                }
+            }
+        }
+        if role == Role::Host {
+            self.hosts += 1;
+        }
+        self.all.insert(conn, Conn { role, pupil, link, since });
+    }
+
+    /// Forgets a connection that ended. Returns its role if it was attached.
+    pub fn detach(&mut self, conn: ConnId) -> Option<Role> {
+        let c = self.all.remove(&conn)?;
+        if let Some(p) = c.pupil {
+            if self.pupils.get(&p) == Some(&conn) {
+                self.pupils.remove(&p);
+            }
+        }
+        if c.role == Role::Host {
+            self.hosts -= 1;
+        }
+        Some(c.role)
+    }
+
+    /// The pupil a connection speaks for.
+    pub fn pupil_of(&self, conn: ConnId) -> Option<PupilId> {
+        self.all.get(&conn).and_then(|c| c.pupil)
+    }
+
+    /// The role of a connection.
+    pub fn role_of(&self, conn: ConnId) -> Option<Role> {
+        self.all.get(&conn).map(|c| c.role)
+    }
+
+    /// Host connections attached.
+    pub fn hosts(&self) -> usize {
+        self.hosts
+    }
+
+    /// Pupil devices attached.
+    pub fn pupils_connected(&self) -> u32 {
+        self.pupils.len() as u32
+    }
+
+    /// Sends one frame to one connection; a full queue closes it (4008) so it resumes.
+    pub fn send(&mut self, conn: ConnId, frame: Utf8Bytes) {
+        let full = match self.all.get(&conn) {
+            Some(c) => matches!(c.link.tx.try_send(frame), Err(TrySendError::Full(_))),
+            None => false,
+        };
+        if full {
+            self.close(conn, close::TOO_SLOW, true);
+        }
+    }
+
+    /// Sends one pre-serialised frame of sequence number `seq` to an audience.
+    pub fn broadcast(&mut self, audience: Audience, seq: u64, frame: &Utf8Bytes) {
+        if let Audience::Pupil(p) = audience {
+            if let Some(&conn) = self.pupils.get(&p) {
+                if self.all.get(&conn).is_some_and(|c| c.since < seq) {
+                    self.send(conn, frame.clone());
+                }
+            }
+            return;
+        }
+        let mut slow = Vec::new();
+        for (id, c) in &self.all {
+            let wanted = match audience {
+                Audience::All => true,
+                Audience::Pupils => c.role == Role::Player,
+                Audience::Hosts => c.role == Role::Host,
+                Audience::Watchers => c.role != Role::Player,
+                Audience::Pupil(_) => false,
+            };
+            if wanted && c.since < seq {
+                if let Err(TrySendError::Full(_)) = c.link.tx.try_send(frame.clone()) {
+                    slow.push(*id);
+                }
+            }
+        }
+        for id in slow {
+            self.close(id, close::TOO_SLOW, true);
+        }
+    }
+
+    /// Closes a connection: at once, or after what is queued has been sent.
+    pub fn close(&mut self, conn: ConnId, code: u16, now: bool) {
+        if let Some(c) = self.all.get(&conn) {
+            if now {
+                c.link.ctl.close_now(code);
+            } else {
+                c.link.ctl.set_code(code);
+            }
+        }
+        self.detach(conn);
+    }
+
+    /// Closes a removed pupil's connection.
+    pub fn kick(&mut self, pupil: PupilId) {
+        if let Some(&conn) = self.pupils.get(&pupil) {
+            self.close(conn, close::REMOVED, false);
+        }
+    }
+
+    /// Closes every connection after its queue drains.
+    pub fn close_all(&mut self, code: u16) {
+        let ids: Vec<ConnId> = self.all.keys().copied().collect();
+        for id in ids {
+            self.close(id, code, false);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! How the rest of Loupe talks to a session actor: a cloneable handle and the messages it carries.
+
+use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::machine::HostCommand;
+use crate::protocol::{Choice, Role};
+
+/// Identifies one WebSocket connection for the lifetime of the process.
+pub type ConnId = u64;
+
+/// Frames a connection's queue holds before the connection counts as too slow and is closed.
+pub const CONN_QUEUE: usize = 256;
+
+/// The actor's side of one connection: its bounded outgoing queue and a way to close it.
+#[derive(Debug, Clone)]
+pub struct ConnLink {
+    /// Pre-serialised frames; only the actor writes here.
+    pub tx: mpsc::Sender<Utf8Bytes>,
+    /// Shared close signal.
+    pub ctl: Arc<ConnCtl>,
+}
+
+/// How the actor closes a connection: set a close code, then either drop the queue (the
+/// connection drains what is queued, then closes) or cancel (it closes at once).
+#[derive(Debug, Default)]
+pub struct ConnCtl {
+    code: AtomicU16,
+    /// Cancelled to close at once (slow consumer, takeover).
+    pub now: CancellationToken,
+}
+
+impl ConnCtl {
+    /// Records the close code to use.
+    pub fn set_code(&self, code: u16) {
+        self.code.store(code, Ordering::Relaxed);
+    }
+
+    /// The close code recorded, if any.
+    pub fn code(&self) -> Option<u16> {
+        match self.code.load(Ordering::Relaxed) {
+            0 => None,
+            c => Some(c),
+        }
+    }
+
+    /// Closes at once with `code`.
+    pub fn close_now(&self, code: u16) {
+        self.set_code(code);
+        self.now.cancel();
+    }
+}
+
+/// Messages on the actor's control channel, polled before pupil input.
+#[derive(Debug)]
+pub enum Control {
+    /// A connection said `hello`; the actor checks the secret and registers it.
+    Attach {
+        /// The connection.
+        conn: ConnId,
+        /// Claimed role.
+        role: Role,
+        /// Host secret, screen token or resume token.
+        secret: Option<String>,
+        /// Its queue.
+        link: ConnLink,
+    },
+    /// A connection ended.
+    Detach {
+        /// The connection.
+        conn: ConnId,
+    },
+    /// A host command.
+    Host {
+        /// The host connection.
+        conn: ConnId,
+        /// The command.
+        cmd: HostCommand,
+    },
+}
+
+/// What a pupil sends once attached.
+#[derive(Debug)]
+pub enum PupilMsg {
+    /// An answer.
+    Answer {
+        /// Question id.
+        question: String,
+        /// Round.
+        round: u8,
+        /// Client sequence number.
+        client_seq: u64,
+        /// Choice.
+        choice: Choice,
+    },
+    /// "I'd like to talk to an adult".
+    Help,
+}
+
+/// A pupil message stamped with its arrival time.
+#[derive(Debug)]
+pub struct PupilInput {
+    /// The connection it came from.
+    pub conn: ConnId,
+    /// When its frame arrived (answers are timed on arrival, not on processing).
+    pub at: Instant,
+    /// The message.
+    pub msg: PupilMsg,
+}
+
+/// A cloneable handle to one live session actor.
+#[derive(Debug, Clone)]
+pub struct SessionHandle {
+    /// Join code.
+    pub code: Arc<str>,
+    /// Control channel (attach, detach, host commands).
+    pub control: mpsc::Sender<Control>,
+    /// Pupil input channel.
+    pub inputs: mpsc::Sender<PupilInput>,
+    /// The highest sequence number released to clients, for messages a connection writes
+    /// itself (errors, pongs).
+    pub released: Arc<AtomicU64>,
+}

@@ -1,0 +1,49 @@
+//! The options a teacher picks when creating a session, and the limits the server applies.
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::Mode;
+
+/// Options of one session, chosen at creation (`POST /api/sessions`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionOptions {
+    /// Reflection (anonymous, default) or challenge (pseudonyms, podium).
+    pub mode: Mode,
+    /// Use the quiz's time limits. `None`: off in reflection mode, on in challenge mode.
+    pub timers: Option<bool>,
+    /// Close a question as soon as every pupil has answered.
+    pub close_when_all_answered: bool,
+    /// Smallest count for which a distribution is shown (at least 1; default 3).
+    pub min_count: u32,
+    /// Question ids to include, in quiz order; `None` for all.
+    pub questions: Option<Vec<String>>,
+    /// A label for the teacher ("4e B"); never pupils' names.
+    pub label: Option<String>,
+    /// Phones show the advice but not the number.
+    pub hide_score: bool,
+    /// A local contact the teacher typed for this session's help screen (not kept after it).
+    pub local_contact: Option<String>,
+}
+
+impl Default for SessionOptions {
+    fn default() -> Self {
+        SessionOptions {
+            mode: Mode::Reflection,
+            timers: None,
+            close_when_all_answered: false,
+            min_count: 3,
+            questions: None,
+            label: None,
+            hide_score: false,
+            local_contact: None,
+        }
+    }
+}
+
+impl SessionOptions {
+    /// Whether question time limits apply.
+    pub fn timers_on(&self) -> bool {
+        self.timers.unwrap_or(self.mode == Mode::Challenge)
+    }
+}

@@ -1,0 +1,313 @@
+//! One task per WebSocket: the `hello` handshake, then one `select!` over the outgoing queue, the
+//! socket, the heartbeat and shutdown.
+//!
+//! The connection parses and checks what a client sends, stamps arrival times, and forwards to
+//! the session actor; it writes to the socket only what the actor queued, plus its own error and
+//! pong replies. It never holds session state.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures_util::SinkExt;
+use tokio::sync::mpsc;
+use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
+
+use crate::app::AppState;
+use crate::protocol::{
+    close, ClientMsg, Envelope, ErrorCode, Role, ServerMsg, MAX_PUPIL_MESSAGE, PROTOCOL_VERSION,
+};
+use crate::session::machine::HostCommand;
+use crate::session::{ConnCtl, ConnLink, Control, PupilInput, PupilMsg, SessionHandle, CONN_QUEUE};
+
+/// A client must say `hello` this soon after connecting.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Server ping interval; two missed pongs drop the connection.
+const PING_EVERY: Duration = Duration::from_secs(15);
+/// Frames written to the socket in one go before flushing.
+const WRITE_BATCH: usize = 32;
+
+static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
+
+/// Why the loop ended, and the close frame to send (if any).
+type Ending = Option<(u16, &'static str)>;
+
+/// Runs one connection to completion.
+pub async fn run(mut socket: WebSocket, state: AppState) {
+    let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
+    let ending = match handshake(&mut socket, &state, conn).await {
+        Ok((handle, role, rx, ctl)) => {
+            let me = Me { conn, role };
+            let ending = serve(&mut socket, &state, &handle, me, rx, &ctl).await;
+            let _ = handle.control.send(Control::Detach { conn }).await;
+            ending
+        }
+        Err(ending) => ending,
+    };
+    if let Some((code, reason)) = ending {
+        let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
+        let _ = timeout(Duration::from_secs(1), socket.send(Message::Close(Some(frame)))).await;
+    }
+}
+
+/// A connection's identity once `hello` is accepted.
+#[derive(Clone, Copy)]
+struct Me {
+    conn: u64,
+    role: Role,
+}
+
+type Attached = (SessionHandle, Role, mpsc::Receiver<Utf8Bytes>, Arc<ConnCtl>);
+
+/// Waits for `hello`, finds the session and asks its actor to attach this connection.
+async fn handshake(socket: &mut WebSocket, state: &AppState, conn: u64) -> Result<Attached, Ending> {
+    let deadline = Instant::now() + HELLO_TIMEOUT;
+    loop {
+        let msg = match tokio::time::timeout_at(deadline, socket.recv()).await {
+            Err(_) => return Err(Some((close::TIMEOUT, "no hello in time"))),
+            Ok(None) | Ok(Some(Err(_))) => return Err(None),
+            Ok(Some(Ok(msg))) => msg,
+        };
+        let text = match msg {
+            Message::Text(text) => text,
+            Message::Binary(_) => {
+                reply_error(socket, 0, ErrorCode::BinaryFrame, "send JSON text frames", None).await;
+                continue;
+            }
+            Message::Close(_) => return Err(None),
+            Message::Ping(_) | Message::Pong(_) => continue,
+        };
+        if text.len() > MAX_PUPIL_MESSAGE {
+            return Err(Some((close::TOO_BIG, "message too big")));
+        }
+        let (version, role, code, secret) = match parse(&text) {
+            Ok(ClientMsg::Hello { version, role, code, secret }) => (version, role, code, secret),
+            Ok(other) => {
+                let name = Some(other.name());
+                reply_error(socket, 0, ErrorCode::HelloRequired, "say hello first", name).await;
+                return Err(Some((close::REFUSED, "hello required")));
+            }
+            Err((code, message)) => {
+                reply_error(socket, 0, code, &message, None).await;
+                continue;
+            }
+        };
+        if version != PROTOCOL_VERSION {
+            let message = format!("this server speaks protocol version {PROTOCOL_VERSION}");
+            reply_error(socket, 0, ErrorCode::VersionMismatch, &message, Some("hello")).await;
+            return Err(Some((close::VERSION, "protocol version not supported")));
+        }
+        let Some(handle) = state.registry.get(code.trim()) else {
+            let message = "no session has this code; check the code on the screen";
+            reply_error(socket, 0, ErrorCode::UnknownSession, message, Some("hello")).await;
+            return Err(Some((close::UNKNOWN_SESSION, "unknown session")));
+        };
+        let (tx, rx) = mpsc::channel(CONN_QUEUE);
+        let ctl = Arc::new(ConnCtl::default());
+        let link = ConnLink { tx, ctl: ctl.clone() };
+        let attach = Control::Attach { conn, role, secret, link };
+        if handle.control.send(attach).await.is_err() {
+            let message = "this session has just ended";
+            reply_error(socket, 0, ErrorCode::UnknownSession, message, Some("hello")).await;
+            return Err(Some((close::UNKNOWN_SESSION, "unknown session")));
+        }
+        return Ok((handle, role, rx, ctl));
+    }
+}
+
+/// The main loop once attached.
+async fn serve(
+    socket: &mut WebSocket,
+    state: &AppState,
+    handle: &SessionHandle,
+    me: Me,
+    mut rx: mpsc::Receiver<Utf8Bytes>,
+    ctl: &ConnCtl,
+) -> Ending {
+    let limit = if me.role == Role::Host { usize::MAX } else { MAX_PUPIL_MESSAGE };
+    let mut ping = interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut missed = 0u8;
+    loop {
+        tokio::select! {
+            biased;
+            _ = state.shutdown.cancelled() => return Some((close::RESTART, "server restarting; reconnect shortly")),
+            _ = ctl.now.cancelled() => return Some((ctl.code().unwrap_or(close::TOO_SLOW), reason(ctl.code()))),
+            frame = rx.recv() => {
+                let Some(frame) = frame else {
+                    return Some((ctl.code().unwrap_or(close::ENDED), reason(ctl.code())));
+                };
+                if write_batch(socket, &mut rx, frame).await.is_err() {
+                    return None;
+                }
+            }
+            msg = socket.recv() => {
+                let text = match msg {
+                    None | Some(Ok(Message::Close(_))) => return None,
+                    Some(Err(e)) => return too_big(&e).then_some((close::TOO_BIG, "message too big")),
+                    Some(Ok(Message::Pong(_))) => { missed = 0; continue; }
+                    Some(Ok(Message::Ping(_))) => continue,
+                    Some(Ok(Message::Binary(_))) => {
+                        let seq = seq(handle);
+                        reply_error(socket, seq, ErrorCode::BinaryFrame, "send JSON text frames", None).await;
+                        continue;
+                    }
+                    Some(Ok(Message::Text(text))) => text,
+                };
+                if text.len() > limit {
+                    return Some((close::TOO_BIG, "message too big"));
+                }
+                if let Err((code, message, name)) = route(socket, handle, me, &text).await {
+                    reply_error(socket, seq(handle), code, &message, name).await;
+                }
+            }
+            _ = ping.tick() => {
+                if missed >= 2 {
+                    return Some((close::TIMEOUT, "no answer to pings"));
+                }
+                missed += 1;
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+type RouteError = (ErrorCode, String, Option<&'static str>);
+
+/// Checks one client message against the role and forwards it.
+async fn route(socket: &mut WebSocket, handle: &SessionHandle, me: Me, text: &str) -> Result<(), RouteError> {
+    let msg = parse(text).map_err(|(code, message)| (code, message, None))?;
+    let name = Some(msg.name());
+    let not_allowed = |what: &str| (ErrorCode::NotAllowed, format!("{what} cannot send this"), name);
+    if msg.is_host_command() && me.role != Role::Host {
+        return Err(not_allowed("only the host"));
+    }
+    let pupil = |msg: PupilMsg| PupilInput { conn: me.conn, at: Instant::now(), msg };
+    let input = match msg {
+        ClientMsg::Hello { .. } => {
+            return Err((ErrorCode::AlreadyGreeted, "hello was already accepted".into(), name));
+        }
+        ClientMsg::Ping { nonce } => {
+            let frame = envelope(seq(handle), ServerMsg::Pong { nonce });
+            let _ = socket.send(Message::Text(frame)).await;
+            return Ok(());
+        }
+        ClientMsg::Answer { .. } | ClientMsg::TalkToAdult if me.role != Role::Player => {
+            return Err(not_allowed("only a pupil"));
+        }
+        ClientMsg::Answer { question, round, client_seq, choice } => {
+            pupil(PupilMsg::Answer { question, round, client_seq, choice })
+        }
+        ClientMsg::TalkToAdult => pupil(PupilMsg::Help),
+        host => {
+            let cmd = host_command(host).ok_or((ErrorCode::UnknownType, "not a host command".into(), name))?;
+            let control = Control::Host { conn: me.conn, cmd };
+            return handle.control.send(control).await.map_err(|_| gone(name));
+        }
+    };
+    handle.inputs.send(input).await.map_err(|_| gone(name))
+}
+
+fn gone(name: Option<&'static str>) -> RouteError {
+    (ErrorCode::SessionFinished, "the session has ended".into(), name)
+}
+
+fn host_command(msg: ClientMsg) -> Option<HostCommand> {
+    Some(match msg {
+        ClientMsg::Start => HostCommand::Start,
+        ClientMsg::Next => HostCommand::Next,
+        ClientMsg::Close => HostCommand::Close,
+        ClientMsg::Reveal => HostCommand::Reveal,
+        ClientMsg::Pause => HostCommand::Pause,
+        ClientMsg::Resume => HostCommand::Resume,
+        ClientMsg::AddTime => HostCommand::AddTime,
+        ClientMsg::Skip => HostCommand::Skip,
+        ClientMsg::ShowResults { question } => HostCommand::ShowResults(question),
+        ClientMsg::Revote => HostCommand::Revote,
+        ClientMsg::Finish => HostCommand::Finish,
+        ClientMsg::Lock => HostCommand::Lock,
+        ClientMsg::Unlock => HostCommand::Unlock,
+        ClientMsg::Remove { player } => HostCommand::Remove(player),
+        ClientMsg::End => HostCommand::End,
+        ClientMsg::Hello { .. } | ClientMsg::Answer { .. } | ClientMsg::TalkToAdult | ClientMsg::Ping { .. } => {
+            return None
+        }
+    })
+}
+
+/// Writes `first` and whatever else is queued (up to a batch), then flushes once.
+async fn write_batch(
+    socket: &mut WebSocket,
+    rx: &mut mpsc::Receiver<Utf8Bytes>,
+    first: Utf8Bytes,
+) -> Result<(), axum::Error> {
+    socket.feed(Message::Text(first)).await?;
+    for _ in 1..WRITE_BATCH {
+        match rx.try_recv() {
+            Ok(frame) => socket.feed(Message::Text(frame)).await?,
+            Err(_) => break,
+        }
+    }
+    socket.flush().await
+}
+
+/// Parses a client message, telling malformed JSON from an unknown type.
+fn parse(text: &str) -> Result<ClientMsg, (ErrorCode, String)> {
+    match serde_json::from_str::<ClientMsg>(text) {
+        Ok(msg) => Ok(msg),
+        Err(e) => {
+            let value: Result<serde_json::Value, _> = serde_json::from_str(text);
+            let known_type = value.as_ref().ok().and_then(|v| v.get("type")).and_then(|t| t.as_str()).map(is_known_type);
+            match known_type {
+                Some(false) => Err((ErrorCode::UnknownType, "unknown message type".into())),
+                _ => Err((ErrorCode::Malformed, format!("malformed message: {}", short(&e)))),
+            }
+        }
+    }
+}
+
+fn is_known_type(name: &str) -> bool {
+    const KNOWN: &[&str] = &[
+        "hello", "answer", "talk_to_adult", "ping", "start", "next", "close", "reveal", "pause",
+        "resume", "add_time", "skip", "show_results", "revote", "finish", "lock", "unlock",
+        "remove", "end",
+    ];
+    KNOWN.contains(&name)
+}
+
+/// The serde error without echoing the client's input back.
+fn short(e: &serde_json::Error) -> String {
+    format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column())
+}
+
+fn too_big(e: &axum::Error) -> bool {
+    let text = e.to_string();
+    text.contains("too long") || text.contains("Space limit") || text.contains("capacity")
+}
+
+fn reason(code: Option<u16>) -> &'static str {
+    match code {
+        Some(close::REPLACED) => "another connection took over",
+        Some(close::REMOVED) => "removed by the host",
+        Some(close::REFUSED) => "refused",
+        Some(close::TOO_SLOW) => "too slow; resume",
+        _ => "session ended",
+    }
+}
+
+fn seq(handle: &SessionHandle) -> u64 {
+    handle.released.load(Ordering::Relaxed)
+}
+
+fn envelope(seq: u64, msg: ServerMsg) -> Utf8Bytes {
+    let text = serde_json::to_string(&Envelope { seq, msg }).unwrap_or_default();
+    Utf8Bytes::from(text)
+}
+
+async fn reply_error(socket: &mut WebSocket, seq: u64, code: ErrorCode, message: &str, in_reply_to: Option<&str>) {
+    let msg = ServerMsg::Error { code, message: message.to_owned(), in_reply_to: in_reply_to.map(str::to_owned) };
+    let _ = socket.send(Message::Text(envelope(seq, msg))).await;
+}
