@@ -646,8 +646,14 @@ mod tests {
 
     #[test]
     fn envelope_is_flat() {
-        let e = Envelope { seq: 7, msg: ServerMsg::Pong { nonce: 2 } };
-        assert_eq!(serde_json::to_string(&e).unwrap(), r#"{"seq":7,"type":"pong","nonce":2}"#);
+        let e = Envelope {
+            seq: 7,
+            msg: ServerMsg::Pong { nonce: 2 },
+        };
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"seq":7,"type":"pong","nonce":2}"#
+        );
         let back: Envelope = serde_json::from_str(r#"{"seq":7,"type":"pong","nonce":2}"#).unwrap();
         assert_eq!(back, e);
     }

@@ -48,12 +48,17 @@ struct Throttle {
 
 impl Throttle {
     fn new(every: Duration) -> Throttle {
-        Throttle { every, dirty: false, last: None }
+        Throttle {
+            every,
+            dirty: false,
+            last: None,
+        }
     }
 
     /// When the pending change is due, if any.
     fn due(&self) -> Option<Instant> {
-        self.dirty.then(|| self.last.map_or_else(Instant::now, |t| t + self.every))
+        self.dirty
+            .then(|| self.last.map_or_else(Instant::now, |t| t + self.every))
     }
 
     /// Whether to flush now (and, if so, records it).
@@ -88,7 +93,12 @@ pub struct Actor {
 
 impl Actor {
     /// An actor for `machine`, whose events so far are in `journal`.
-    pub fn new(machine: Session, journal: Box<dyn Journal>, limits: Limits, released: Arc<AtomicU64>) -> Actor {
+    pub fn new(
+        machine: Session,
+        journal: Box<dyn Journal>,
+        limits: Limits,
+        released: Arc<AtomicU64>,
+    ) -> Actor {
         let offset_ms = machine.last_ms;
         Actor {
             machine,
@@ -173,7 +183,10 @@ impl Actor {
 
     fn on_wake(&mut self) {
         let now = Instant::now();
-        if self.host_away_since.is_some_and(|t| t + self.limits.host_grace <= now) {
+        if self
+            .host_away_since
+            .is_some_and(|t| t + self.limits.host_grace <= now)
+        {
             tracing::info!(session = %self.machine.code, "no host came back in time: ending the session");
             self.host_away_since = None;
             let end = Command::Host(super::machine::HostCommand::End);
@@ -222,22 +235,36 @@ impl Actor {
     }
 
     fn queue(&mut self, conn: ConnId, msg: ServerMsg) {
-        self.pending.push_back((self.machine.seq, Deliver::Direct(conn, msg)));
+        self.pending
+            .push_back((self.machine.seq, Deliver::Direct(conn, msg)));
     }
 
     fn refuse(&mut self, conn: ConnId, reject: Reject, in_reply_to: &str) {
         if let Reject::Refused { code, message } = reject {
             let in_reply_to = Some(in_reply_to.to_owned());
-            self.queue(conn, ServerMsg::Error { code, message, in_reply_to });
+            self.queue(
+                conn,
+                ServerMsg::Error {
+                    code,
+                    message,
+                    in_reply_to,
+                },
+            );
         }
     }
 
     /// Coalesced messages whose time has come.
     fn flush(&mut self, now: Instant) {
-        let everyone = self.machine.open_round().is_some_and(|(_, _, r)| r.answered() >= self.machine.active_pupils());
+        let everyone = self
+            .machine
+            .open_round()
+            .is_some_and(|(_, _, r)| r.answered() >= self.machine.active_pupils());
         if self.count.take(now, everyone) {
             if let Some(msg) = self.machine.answers_msg() {
-                self.pending.push_back((self.machine.seq, Deliver::Effect(Effect::Send(Audience::Watchers, msg))));
+                self.pending.push_back((
+                    self.machine.seq,
+                    Deliver::Effect(Effect::Send(Audience::Watchers, msg)),
+                ));
             }
         }
         if self.presence.take(now, false) {
@@ -245,15 +272,27 @@ impl Actor {
                 connected: self.conns.pupils_connected(),
                 joined: self.machine.active_pupils(),
             };
-            self.pending.push_back((self.machine.seq, Deliver::Effect(Effect::Send(Audience::Watchers, msg))));
+            self.pending.push_back((
+                self.machine.seq,
+                Deliver::Effect(Effect::Send(Audience::Watchers, msg)),
+            ));
             if let Some(players) = self.machine.players_msg() {
-                self.pending.push_back((self.machine.seq, Deliver::Effect(Effect::Send(Audience::Hosts, players))));
+                self.pending.push_back((
+                    self.machine.seq,
+                    Deliver::Effect(Effect::Send(Audience::Hosts, players)),
+                ));
             }
         }
         if self.help.take(now, false) {
-            let msg = ServerMsg::HelpRequests { new: self.help_new, total: self.machine.help_total() };
+            let msg = ServerMsg::HelpRequests {
+                new: self.help_new,
+                total: self.machine.help_total(),
+            };
             self.help_new = 0;
-            self.pending.push_back((self.machine.seq, Deliver::Effect(Effect::Send(Audience::Hosts, msg))));
+            self.pending.push_back((
+                self.machine.seq,
+                Deliver::Effect(Effect::Send(Audience::Hosts, msg)),
+            ));
         }
     }
 
@@ -261,7 +300,9 @@ impl Actor {
     fn release(&mut self) {
         let durable = self.journal.durable();
         while self.pending.front().is_some_and(|(seq, _)| *seq <= durable) {
-            let Some((seq, item)) = self.pending.pop_front() else { break };
+            let Some((seq, item)) = self.pending.pop_front() else {
+                break;
+            };
             match item {
                 Deliver::Effect(Effect::Send(audience, msg)) => {
                     self.conns.broadcast(audience, seq, &frame(seq, msg));
@@ -275,19 +316,25 @@ impl Actor {
 
     fn on_control(&mut self, msg: Control) {
         match msg {
-            Control::Attach { conn, role, secret, link } => self.attach(conn, role, secret, link),
-            Control::Detach { conn } => {
-                match self.conns.detach(conn) {
-                    Some(Role::Player) => self.presence.dirty = true,
-                    Some(Role::Host) if self.conns.hosts() == 0 => {
-                        self.host_away_since = Some(Instant::now());
-                    }
-                    _ => {}
+            Control::Attach {
+                conn,
+                role,
+                secret,
+                link,
+            } => self.attach(conn, role, secret, link),
+            Control::Detach { conn } => match self.conns.detach(conn) {
+                Some(Role::Player) => self.presence.dirty = true,
+                Some(Role::Host) if self.conns.hosts() == 0 => {
+                    self.host_away_since = Some(Instant::now());
                 }
-            }
+                _ => {}
+            },
             Control::Host { conn, cmd } => {
                 if self.conns.role_of(conn) != Some(Role::Host) {
-                    let reject = Reject::refused(ErrorCode::NotAllowed, "host commands need the host secret");
+                    let reject = Reject::refused(
+                        ErrorCode::NotAllowed,
+                        "host commands need the host secret",
+                    );
                     return self.refuse(conn, reject, "command");
                 }
                 if let Err(reject) = self.decide_and_commit(&Command::Host(cmd)) {
@@ -298,12 +345,26 @@ impl Actor {
     }
 
     fn on_input(&mut self, input: PupilInput) {
-        let Some(pupil) = self.conns.pupil_of(input.conn) else { return };
+        let Some(pupil) = self.conns.pupil_of(input.conn) else {
+            return;
+        };
         match input.msg {
-            PupilMsg::Answer { question, round, client_seq, choice } => {
+            PupilMsg::Answer {
+                question,
+                round,
+                client_seq,
+                choice,
+            } => {
                 let at_ms = self.at_ms(input.at);
                 let q = self.machine.quiz.question(&question).map(|(q, _)| q as u32);
-                let cmd = Command::Answer { pupil, question, round, client_seq, choice, at_ms };
+                let cmd = Command::Answer {
+                    pupil,
+                    question,
+                    round,
+                    client_seq,
+                    choice,
+                    at_ms,
+                };
                 match self.decide_and_commit(&cmd) {
                     Ok(_) | Err(Reject::Stale) | Err(Reject::Nothing) => {}
                     Err(Reject::Duplicate) => {
@@ -316,7 +377,11 @@ impl Actor {
             }
             PupilMsg::Help => {
                 let now = input.at;
-                if self.help_seen.get(&pupil).is_some_and(|t| now.saturating_duration_since(*t) < HELP_PER_PUPIL) {
+                if self
+                    .help_seen
+                    .get(&pupil)
+                    .is_some_and(|t| now.saturating_duration_since(*t) < HELP_PER_PUPIL)
+                {
                     return;
                 }
                 self.help_seen.insert(pupil, now);
@@ -328,13 +393,18 @@ impl Actor {
     fn attach(&mut self, conn: ConnId, role: Role, secret: Option<String>, link: ConnLink) {
         let (pupil, token) = match (role, secret) {
             (Role::Host, Some(s)) if secret::matches(&s, &self.machine.host_hash) => (None, None),
-            (Role::Screen, Some(s)) if secret::matches(&s, &self.machine.screen_hash) => (None, None),
+            (Role::Screen, Some(s)) if secret::matches(&s, &self.machine.screen_hash) => {
+                (None, None)
+            }
             (Role::Host | Role::Screen, _) => {
                 return self.turn_away(link, ErrorCode::BadSecret, "wrong secret for this session");
             }
-            (Role::Player, Some(token)) => match self.machine.pupil_by_token(&secret::hash(&token)) {
+            (Role::Player, Some(token)) => match self.machine.pupil_by_token(&secret::hash(&token))
+            {
                 Some(p) => (Some(p), None),
-                None => return self.turn_away(link, ErrorCode::BadToken, "unknown or expired token"),
+                None => {
+                    return self.turn_away(link, ErrorCode::BadToken, "unknown or expired token")
+                }
             },
             (Role::Player, None) => {
                 let token = secret::generate();
@@ -346,7 +416,9 @@ impl Actor {
                 };
                 let events = match self.machine.decide(self.now_ms(), &cmd) {
                     Ok(events) => events,
-                    Err(Reject::Refused { code, message }) => return self.turn_away(link, code, &message),
+                    Err(Reject::Refused { code, message }) => {
+                        return self.turn_away(link, code, &message)
+                    }
                     Err(_) => return self.turn_away(link, ErrorCode::Internal, "could not join"),
                 };
                 let pupil = match events.first() {
@@ -366,9 +438,19 @@ impl Actor {
             Role::Player => self.presence.dirty = true,
             Role::Screen => {}
         }
-        let name = pupil.and_then(|p| self.machine.pupil(p)).and_then(|p| p.name.clone());
+        let name = pupil
+            .and_then(|p| self.machine.pupil(p))
+            .and_then(|p| p.name.clone());
         let session = self.session_info();
-        self.queue(conn, ServerMsg::Welcome { role, session, token, name });
+        self.queue(
+            conn,
+            ServerMsg::Welcome {
+                role,
+                session,
+                token,
+                name,
+            },
+        );
         let viewer = match (role, pupil) {
             (Role::Host, _) => Viewer::Host,
             (Role::Screen, _) => Viewer::Screen,
@@ -380,16 +462,32 @@ impl Actor {
         }
         if role != Role::Player {
             let connected = self.conns.pupils_connected();
-            self.queue(conn, ServerMsg::Presence { connected, joined: self.machine.active_pupils() });
+            self.queue(
+                conn,
+                ServerMsg::Presence {
+                    connected,
+                    joined: self.machine.active_pupils(),
+                },
+            );
         }
         if role == Role::Host && self.machine.help_total() > 0 {
-            self.queue(conn, ServerMsg::HelpRequests { new: 0, total: self.machine.help_total() });
+            self.queue(
+                conn,
+                ServerMsg::HelpRequests {
+                    new: 0,
+                    total: self.machine.help_total(),
+                },
+            );
         }
     }
 
     /// Refuses a `hello`: an error, then the close code that goes with it.
     fn turn_away(&mut self, link: ConnLink, code: ErrorCode, message: &str) {
-        let msg = ServerMsg::Error { code, message: message.to_owned(), in_reply_to: Some("hello".into()) };
+        let msg = ServerMsg::Error {
+            code,
+            message: message.to_owned(),
+            in_reply_to: Some("hello".into()),
+        };
         // Not attached: write straight to its queue, then let it close after draining.
         let _ = link.tx.try_send(frame(self.machine.seq, msg));
         link.ctl.set_code(close::REFUSED);

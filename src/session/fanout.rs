@@ -33,14 +33,23 @@ pub fn frame(seq: u64, msg: ServerMsg) -> Utf8Bytes {
     match serde_json::to_string(&envelope) {
         Ok(text) => Utf8Bytes::from(text),
         // Serialising our own types cannot fail; say so on the wire rather than panic.
-        Err(_) => Utf8Bytes::from_static(r#"{"seq":0,"type":"error","code":"internal","message":"serialisation failed"}"#),
+        Err(_) => Utf8Bytes::from_static(
+            r#"{"seq":0,"type":"error","code":"internal","message":"serialisation failed"}"#,
+        ),
     }
 }
 
 impl Conns {
     /// Registers a connection whose snapshot reflects `since`. A pupil's earlier connection is
     /// closed at once (it was taken over).
-    pub fn attach(&mut self, conn: ConnId, role: Role, pupil: Option<PupilId>, link: ConnLink, since: u64) {
+    pub fn attach(
+        &mut self,
+        conn: ConnId,
+        role: Role,
+        pupil: Option<PupilId>,
+        link: ConnLink,
+        since: u64,
+    ) {
         if let Some(p) = pupil {
             if let Some(old) = self.pupils.insert(p, conn) {
                 if let Some(old) = self.all.remove(&old) {
@@ -51,7 +60,15 @@ impl Conns {
         if role == Role::Host {
             self.hosts += 1;
         }
-        self.all.insert(conn, Conn { role, pupil, link, since });
+        self.all.insert(
+            conn,
+            Conn {
+                role,
+                pupil,
+                link,
+                since,
+            },
+        );
     }
 
     /// Forgets a connection that ended. Returns its role if it was attached.

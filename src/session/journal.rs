@@ -43,7 +43,9 @@ pub struct MemoryJournal {
 impl MemoryJournal {
     /// A journal holding the session's first event.
     pub fn new(created: Event) -> MemoryJournal {
-        MemoryJournal { events: vec![created] }
+        MemoryJournal {
+            events: vec![created],
+        }
     }
 
     /// Every event so far, in order (sequence number = index + 1).

@@ -40,7 +40,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { host_grace: Duration::from_secs(30 * 60), max_players: 10_000, max_sessions: 1_000 }
+        Limits {
+            host_grace: Duration::from_secs(30 * 60),
+            max_players: 10_000,
+            max_sessions: 1_000,
+        }
     }
 }
 
@@ -94,8 +98,15 @@ pub struct Registry {
 impl Registry {
     /// A registry whose actors stop on `shutdown` and are tracked by `tracker`.
     pub fn new(limits: Limits, shutdown: CancellationToken, tracker: TaskTracker) -> Registry {
-        let inner = Inner { codes: Mutex::default(), limits, shutdown, tracker };
-        Registry { inner: Arc::new(inner) }
+        let inner = Inner {
+            codes: Mutex::default(),
+            limits,
+            shutdown,
+            tracker,
+        };
+        Registry {
+            inner: Arc::new(inner),
+        }
     }
 
     fn codes(&self) -> MutexGuard<'_, Codes> {
@@ -135,7 +146,11 @@ impl Registry {
         let handle = self.spawn(machine, Box::new(journal));
         codes.live.insert(code.clone(), handle);
         tracing::info!(session = %code, "session created");
-        Ok(Created { code, host_secret, screen_token })
+        Ok(Created {
+            code,
+            host_secret,
+            screen_token,
+        })
     }
 
     /// Starts the actor of a session and returns its handle.
@@ -182,7 +197,9 @@ impl Registry {
 
 /// The quiz with only the selected questions, in quiz order.
 fn narrow(quiz: Arc<Quiz>, options: &SessionOptions) -> Result<Arc<Quiz>, CreateError> {
-    let Some(selected) = &options.questions else { return Ok(quiz) };
+    let Some(selected) = &options.questions else {
+        return Ok(quiz);
+    };
     if let Some(unknown) = selected.iter().find(|id| quiz.question(id).is_none()) {
         return Err(CreateError::UnknownQuestion(unknown.clone()));
     }
@@ -197,13 +214,19 @@ fn narrow(quiz: Arc<Quiz>, options: &SessionOptions) -> Result<Arc<Quiz>, Create
 fn check_options(options: &SessionOptions) -> Result<(), CreateError> {
     let too_long = |s: &Option<String>, n: usize| s.as_ref().is_some_and(|s| s.chars().count() > n);
     if options.min_count == 0 || options.min_count > 100 {
-        return Err(CreateError::BadOptions("min_count must be between 1 and 100".into()));
+        return Err(CreateError::BadOptions(
+            "min_count must be between 1 and 100".into(),
+        ));
     }
     if too_long(&options.label, 60) {
-        return Err(CreateError::BadOptions("label: at most 60 characters".into()));
+        return Err(CreateError::BadOptions(
+            "label: at most 60 characters".into(),
+        ));
     }
     if too_long(&options.local_contact, 200) {
-        return Err(CreateError::BadOptions("local_contact: at most 200 characters".into()));
+        return Err(CreateError::BadOptions(
+            "local_contact: at most 200 characters".into(),
+        ));
     }
     Ok(())
 }

@@ -16,7 +16,11 @@ pub fn hash(secret: &str) -> String {
 pub fn matches(secret: &str, expected: &str) -> bool {
     let got = hash(secret);
     got.len() == expected.len()
-        && got.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+        && got
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
 }
 
 #[cfg(test)]

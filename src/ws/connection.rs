@@ -46,8 +46,15 @@ pub async fn run(mut socket: WebSocket, state: AppState) {
         Err(ending) => ending,
     };
     if let Some((code, reason)) = ending {
-        let frame = CloseFrame { code, reason: Utf8Bytes::from_static(reason) };
-        let _ = timeout(Duration::from_secs(1), socket.send(Message::Close(Some(frame)))).await;
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from_static(reason),
+        };
+        let _ = timeout(
+            Duration::from_secs(1),
+            socket.send(Message::Close(Some(frame))),
+        )
+        .await;
     }
 }
 
@@ -61,7 +68,11 @@ struct Me {
 type Attached = (SessionHandle, Role, mpsc::Receiver<Utf8Bytes>, Arc<ConnCtl>);
 
 /// Waits for `hello`, finds the session and asks its actor to attach this connection.
-async fn handshake(socket: &mut WebSocket, state: &AppState, conn: u64) -> Result<Attached, Ending> {
+async fn handshake(
+    socket: &mut WebSocket,
+    state: &AppState,
+    conn: u64,
+) -> Result<Attached, Ending> {
     let deadline = Instant::now() + HELLO_TIMEOUT;
     loop {
         let msg = match tokio::time::timeout_at(deadline, socket.recv()).await {
@@ -72,7 +83,14 @@ async fn handshake(socket: &mut WebSocket, state: &AppState, conn: u64) -> Resul
         let text = match msg {
             Message::Text(text) => text,
             Message::Binary(_) => {
-                reply_error(socket, 0, ErrorCode::BinaryFrame, "send JSON text frames", None).await;
+                reply_error(
+                    socket,
+                    0,
+                    ErrorCode::BinaryFrame,
+                    "send JSON text frames",
+                    None,
+                )
+                .await;
                 continue;
             }
             Message::Close(_) => return Err(None),
@@ -82,7 +100,12 @@ async fn handshake(socket: &mut WebSocket, state: &AppState, conn: u64) -> Resul
             return Err(Some((close::TOO_BIG, "message too big")));
         }
         let (version, role, code, secret) = match parse(&text) {
-            Ok(ClientMsg::Hello { version, role, code, secret }) => (version, role, code, secret),
+            Ok(ClientMsg::Hello {
+                version,
+                role,
+                code,
+                secret,
+            }) => (version, role, code, secret),
             Ok(other) => {
                 let name = Some(other.name());
                 reply_error(socket, 0, ErrorCode::HelloRequired, "say hello first", name).await;
@@ -95,7 +118,14 @@ async fn handshake(socket: &mut WebSocket, state: &AppState, conn: u64) -> Resul
         };
         if version != PROTOCOL_VERSION {
             let message = format!("this server speaks protocol version {PROTOCOL_VERSION}");
-            reply_error(socket, 0, ErrorCode::VersionMismatch, &message, Some("hello")).await;
+            reply_error(
+                socket,
+                0,
+                ErrorCode::VersionMismatch,
+                &message,
+                Some("hello"),
+            )
+            .await;
             return Err(Some((close::VERSION, "protocol version not supported")));
         }
         let Some(handle) = state.registry.get(code.trim()) else {
@@ -105,8 +135,16 @@ async fn handshake(socket: &mut WebSocket, state: &AppState, conn: u64) -> Resul
         };
         let (tx, rx) = mpsc::channel(CONN_QUEUE);
         let ctl = Arc::new(ConnCtl::default());
-        let link = ConnLink { tx, ctl: ctl.clone() };
-        let attach = Control::Attach { conn, role, secret, link };
+        let link = ConnLink {
+            tx,
+            ctl: ctl.clone(),
+        };
+        let attach = Control::Attach {
+            conn,
+            role,
+            secret,
+            link,
+        };
         if handle.control.send(attach).await.is_err() {
             let message = "this session has just ended";
             reply_error(socket, 0, ErrorCode::UnknownSession, message, Some("hello")).await;
@@ -125,7 +163,11 @@ async fn serve(
     mut rx: mpsc::Receiver<Utf8Bytes>,
     ctl: &ConnCtl,
 ) -> Ending {
-    let limit = if me.role == Role::Host { usize::MAX } else { MAX_PUPIL_MESSAGE };
+    let limit = if me.role == Role::Host {
+        usize::MAX
+    } else {
+        MAX_PUPIL_MESSAGE
+    };
     let mut ping = interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut missed = 0u8;
@@ -178,17 +220,36 @@ async fn serve(
 type RouteError = (ErrorCode, String, Option<&'static str>);
 
 /// Checks one client message against the role and forwards it.
-async fn route(socket: &mut WebSocket, handle: &SessionHandle, me: Me, text: &str) -> Result<(), RouteError> {
+async fn route(
+    socket: &mut WebSocket,
+    handle: &SessionHandle,
+    me: Me,
+    text: &str,
+) -> Result<(), RouteError> {
     let msg = parse(text).map_err(|(code, message)| (code, message, None))?;
     let name = Some(msg.name());
-    let not_allowed = |what: &str| (ErrorCode::NotAllowed, format!("{what} cannot send this"), name);
+    let not_allowed = |what: &str| {
+        (
+            ErrorCode::NotAllowed,
+            format!("{what} cannot send this"),
+            name,
+        )
+    };
     if msg.is_host_command() && me.role != Role::Host {
         return Err(not_allowed("only the host"));
     }
-    let pupil = |msg: PupilMsg| PupilInput { conn: me.conn, at: Instant::now(), msg };
+    let pupil = |msg: PupilMsg| PupilInput {
+        conn: me.conn,
+        at: Instant::now(),
+        msg,
+    };
     let input = match msg {
         ClientMsg::Hello { .. } => {
-            return Err((ErrorCode::AlreadyGreeted, "hello was already accepted".into(), name));
+            return Err((
+                ErrorCode::AlreadyGreeted,
+                "hello was already accepted".into(),
+                name,
+            ));
         }
         ClientMsg::Ping { nonce } => {
             let frame = envelope(seq(handle), ServerMsg::Pong { nonce });
@@ -198,12 +259,24 @@ async fn route(socket: &mut WebSocket, handle: &SessionHandle, me: Me, text: &st
         ClientMsg::Answer { .. } | ClientMsg::TalkToAdult if me.role != Role::Player => {
             return Err(not_allowed("only a pupil"));
         }
-        ClientMsg::Answer { question, round, client_seq, choice } => {
-            pupil(PupilMsg::Answer { question, round, client_seq, choice })
-        }
+        ClientMsg::Answer {
+            question,
+            round,
+            client_seq,
+            choice,
+        } => pupil(PupilMsg::Answer {
+            question,
+            round,
+            client_seq,
+            choice,
+        }),
         ClientMsg::TalkToAdult => pupil(PupilMsg::Help),
         host => {
-            let cmd = host_command(host).ok_or((ErrorCode::UnknownType, "not a host command".into(), name))?;
+            let cmd = host_command(host).ok_or((
+                ErrorCode::UnknownType,
+                "not a host command".into(),
+                name,
+            ))?;
             let control = Control::Host { conn: me.conn, cmd };
             return handle.control.send(control).await.map_err(|_| gone(name));
         }
@@ -212,7 +285,11 @@ async fn route(socket: &mut WebSocket, handle: &SessionHandle, me: Me, text: &st
 }
 
 fn gone(name: Option<&'static str>) -> RouteError {
-    (ErrorCode::SessionFinished, "the session has ended".into(), name)
+    (
+        ErrorCode::SessionFinished,
+        "the session has ended".into(),
+        name,
+    )
 }
 
 fn host_command(msg: ClientMsg) -> Option<HostCommand> {
@@ -232,9 +309,10 @@ fn host_command(msg: ClientMsg) -> Option<HostCommand> {
         ClientMsg::Unlock => HostCommand::Unlock,
         ClientMsg::Remove { player } => HostCommand::Remove(player),
         ClientMsg::End => HostCommand::End,
-        ClientMsg::Hello { .. } | ClientMsg::Answer { .. } | ClientMsg::TalkToAdult | ClientMsg::Ping { .. } => {
-            return None
-        }
+        ClientMsg::Hello { .. }
+        | ClientMsg::Answer { .. }
+        | ClientMsg::TalkToAdult
+        | ClientMsg::Ping { .. } => return None,
     })
 }
 
@@ -260,10 +338,18 @@ fn parse(text: &str) -> Result<ClientMsg, (ErrorCode, String)> {
         Ok(msg) => Ok(msg),
         Err(e) => {
             let value: Result<serde_json::Value, _> = serde_json::from_str(text);
-            let known_type = value.as_ref().ok().and_then(|v| v.get("type")).and_then(|t| t.as_str()).map(is_known_type);
+            let known_type = value
+                .as_ref()
+                .ok()
+                .and_then(|v| v.get("type"))
+                .and_then(|t| t.as_str())
+                .map(is_known_type);
             match known_type {
                 Some(false) => Err((ErrorCode::UnknownType, "unknown message type".into())),
-                _ => Err((ErrorCode::Malformed, format!("malformed message: {}", short(&e)))),
+                _ => Err((
+                    ErrorCode::Malformed,
+                    format!("malformed message: {}", short(&e)),
+                )),
             }
         }
     }
@@ -271,16 +357,37 @@ fn parse(text: &str) -> Result<ClientMsg, (ErrorCode, String)> {
 
 fn is_known_type(name: &str) -> bool {
     const KNOWN: &[&str] = &[
-        "hello", "answer", "talk_to_adult", "ping", "start", "next", "close", "reveal", "pause",
-        "resume", "add_time", "skip", "show_results", "revote", "finish", "lock", "unlock",
-        "remove", "end",
+        "hello",
+        "answer",
+        "talk_to_adult",
+        "ping",
+        "start",
+        "next",
+        "close",
+        "reveal",
+        "pause",
+        "resume",
+        "add_time",
+        "skip",
+        "show_results",
+        "revote",
+        "finish",
+        "lock",
+        "unlock",
+        "remove",
+        "end",
     ];
     KNOWN.contains(&name)
 }
 
 /// The serde error without echoing the client's input back.
 fn short(e: &serde_json::Error) -> String {
-    format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column())
+    format!(
+        "{:?} error at line {} column {}",
+        e.classify(),
+        e.line(),
+        e.column()
+    )
 }
 
 fn too_big(e: &axum::Error) -> bool {
@@ -307,7 +414,17 @@ fn envelope(seq: u64, msg: ServerMsg) -> Utf8Bytes {
     Utf8Bytes::from(text)
 }
 
-async fn reply_error(socket: &mut WebSocket, seq: u64, code: ErrorCode, message: &str, in_reply_to: Option<&str>) {
-    let msg = ServerMsg::Error { code, message: message.to_owned(), in_reply_to: in_reply_to.map(str::to_owned) };
+async fn reply_error(
+    socket: &mut WebSocket,
+    seq: u64,
+    code: ErrorCode,
+    message: &str,
+    in_reply_to: Option<&str>,
+) {
+    let msg = ServerMsg::Error {
+        code,
+        message: message.to_owned(),
+        in_reply_to: in_reply_to.map(str::to_owned),
+    };
     let _ = socket.send(Message::Text(envelope(seq, msg))).await;
 }

@@ -15,15 +15,26 @@ impl Session {
     /// always give the same answer; nothing is changed until the events are applied.
     pub fn decide(&self, now: Millis, command: &Command) -> Decision {
         if self.is_ended() {
-            return Err(Reject::refused(ErrorCode::SessionFinished, "the session has ended"));
+            return Err(Reject::refused(
+                ErrorCode::SessionFinished,
+                "the session has ended",
+            ));
         }
         match command {
-            Command::Join { pupil, token_hash, name_seed, max_players } => {
-                self.decide_join(now, *pupil, token_hash, *name_seed, *max_players)
-            }
-            Command::Answer { pupil, question, round, client_seq, choice, at_ms } => {
-                self.decide_answer(*pupil, question, *round, *client_seq, choice, *at_ms)
-            }
+            Command::Join {
+                pupil,
+                token_hash,
+                name_seed,
+                max_players,
+            } => self.decide_join(now, *pupil, token_hash, *name_seed, *max_players),
+            Command::Answer {
+                pupil,
+                question,
+                round,
+                client_seq,
+                choice,
+                at_ms,
+            } => self.decide_answer(*pupil, question, *round, *client_seq, choice, *at_ms),
             Command::HelpRequest => Ok(vec![Event::HelpRequested]),
             Command::Tick => match (self.open_round(), self.next_deadline()) {
                 (Some((q, _, _)), Some(due)) if now >= due => {
@@ -44,21 +55,38 @@ impl Session {
         max_players: u32,
     ) -> Decision {
         if self.stage() == Stage::Finished {
-            return Err(Reject::refused(ErrorCode::SessionFinished, "this quiz is over"));
+            return Err(Reject::refused(
+                ErrorCode::SessionFinished,
+                "this quiz is over",
+            ));
         }
         if self.is_locked() {
-            return Err(Reject::refused(ErrorCode::LobbyLocked, "the teacher locked the session"));
+            return Err(Reject::refused(
+                ErrorCode::LobbyLocked,
+                "the teacher locked the session",
+            ));
         }
         if self.active_pupils() >= max_players {
-            return Err(Reject::refused(ErrorCode::SessionFull, "the session is full"));
+            return Err(Reject::refused(
+                ErrorCode::SessionFull,
+                "the session is full",
+            ));
         }
         if self.pupil(pupil).is_some() || self.tokens.contains_key(token_hash) {
-            return Err(Reject::refused(ErrorCode::Internal, "id collision, try again"));
+            return Err(Reject::refused(
+                ErrorCode::Internal,
+                "id collision, try again",
+            ));
         }
         let name = (self.options.mode == Mode::Challenge)
             .then(|| names::pick(self.quiz.lang, seed, |n| self.names.contains_key(n)));
         let token_hash = token_hash.to_owned();
-        Ok(vec![Event::PupilJoined { pupil, token_hash, name, at_ms: now }])
+        Ok(vec![Event::PupilJoined {
+            pupil,
+            token_hash,
+            name,
+            at_ms: now,
+        }])
     }
 
     fn decide_answer(
@@ -74,20 +102,32 @@ impl Session {
             return Err(Reject::refused(ErrorCode::BadToken, "unknown pupil"));
         }
         let Some((q, spec)) = self.quiz.question(question) else {
-            return Err(Reject::refused(ErrorCode::UnknownQuestion, "no such question"));
+            return Err(Reject::refused(
+                ErrorCode::UnknownQuestion,
+                "no such question",
+            ));
         };
         let q = q as u32;
         let Some((open_q, open_round, r)) = self.open_round().filter(|(oq, _, _)| *oq == q) else {
-            return Err(Reject::refused(ErrorCode::QuestionNotOpen, "this question is not open"));
+            return Err(Reject::refused(
+                ErrorCode::QuestionNotOpen,
+                "this question is not open",
+            ));
         };
         if round != open_round {
-            return Err(Reject::refused(ErrorCode::QuestionNotOpen, "this vote is not open"));
+            return Err(Reject::refused(
+                ErrorCode::QuestionNotOpen,
+                "this vote is not open",
+            ));
         }
         if self.is_paused() {
             return Err(Reject::refused(ErrorCode::Paused, "paused for discussion"));
         }
         if r.deadline_ms.is_some_and(|d| at_ms > d + GRACE_MS) {
-            return Err(Reject::refused(ErrorCode::TooLate, "time is up for this question"));
+            return Err(Reject::refused(
+                ErrorCode::TooLate,
+                "time is up for this question",
+            ));
         }
         if let Choice::Options(picked) = choice {
             let n = spec.options.len();
@@ -100,7 +140,10 @@ impl Session {
                 seen[i] = true;
             }
             if picked.is_empty() || (picked.len() > 1 && !spec.kind.is_multiple()) {
-                return Err(Reject::refused(ErrorCode::BadChoice, "pick one option, or pass"));
+                return Err(Reject::refused(
+                    ErrorCode::BadChoice,
+                    "pick one option, or pass",
+                ));
             }
         }
         if let Some(old) = r.answers.get(&pupil) {
@@ -166,7 +209,10 @@ impl Session {
                 Some((_, _, r)) if r.deadline_ms.is_some() || self.pause_left.is_some() => {
                     Ok(vec![Event::TimeAdded { ms: ADD_TIME_MS }])
                 }
-                Some(_) => Err(Reject::refused(ErrorCode::NoTimer, "this question has no timer")),
+                Some(_) => Err(Reject::refused(
+                    ErrorCode::NoTimer,
+                    "this question has no timer",
+                )),
                 None => Err(wrong_phase("no question is open")),
             },
             HostCommand::Skip => match (stage, self.current) {
@@ -180,11 +226,15 @@ impl Session {
             },
             HostCommand::ShowResults(id) => {
                 let Some((q, _)) = self.quiz.question(id) else {
-                    return Err(Reject::refused(ErrorCode::UnknownQuestion, "no such question"));
+                    return Err(Reject::refused(
+                        ErrorCode::UnknownQuestion,
+                        "no such question",
+                    ));
                 };
-                let closed = self.run(q as u32).and_then(|r| r.rounds.first()).is_some_and(|r| {
-                    r.closed_seq.is_some()
-                });
+                let closed = self
+                    .run(q as u32)
+                    .and_then(|r| r.rounds.first())
+                    .is_some_and(|r| r.closed_seq.is_some());
                 match stage {
                     Stage::Open => Err(wrong_phase("close the open question first")),
                     _ if !closed => Err(wrong_phase("that question has not been asked yet")),
@@ -193,11 +243,15 @@ impl Session {
             }
             HostCommand::Revote => match (stage, self.current) {
                 (Stage::Closed | Stage::Revealed, Some(q))
-                    if self.run(q).is_some_and(|r| r.rounds.len() == 1 && !r.skipped) =>
+                    if self
+                        .run(q)
+                        .is_some_and(|r| r.rounds.len() == 1 && !r.skipped) =>
                 {
                     Ok(vec![self.open(q, 2, now)])
                 }
-                _ => Err(wrong_phase("a second vote needs a closed question that had one vote")),
+                _ => Err(wrong_phase(
+                    "a second vote needs a closed question that had one vote",
+                )),
             },
             HostCommand::Finish => match stage {
                 Stage::Finished => Err(wrong_phase("already finished")),
@@ -211,11 +265,14 @@ impl Session {
             HostCommand::Unlock => Ok(vec![Event::LobbyLocked { locked: false }]),
             HostCommand::Remove(id) => {
                 if self.options.mode != Mode::Challenge {
-                    return Err(Reject::refused(ErrorCode::NotAllowed, "challenge mode only"));
+                    return Err(Reject::refused(
+                        ErrorCode::NotAllowed,
+                        "challenge mode only",
+                    ));
                 }
-                let pupil = u64::from_str_radix(id, 16).ok().filter(|p| {
-                    self.pupil(*p).is_some_and(|p| !p.removed)
-                });
+                let pupil = u64::from_str_radix(id, 16)
+                    .ok()
+                    .filter(|p| self.pupil(*p).is_some_and(|p| !p.removed));
                 match pupil {
                     Some(pupil) => Ok(vec![Event::PupilRemoved { pupil }]),
                     None => Err(Reject::refused(ErrorCode::UnknownPlayer, "no such player")),
@@ -244,8 +301,15 @@ impl Session {
     }
 
     fn open(&self, q: u32, round: u8, now: Millis) -> Event {
-        let limit = self.quiz.questions[q as usize].time_limit.filter(|_| self.options.timers_on());
+        let limit = self.quiz.questions[q as usize]
+            .time_limit
+            .filter(|_| self.options.timers_on());
         let deadline_ms = limit.map(|s| now + u64::from(s) * 1000);
-        Event::QuestionOpened { q, round, at_ms: now, deadline_ms }
+        Event::QuestionOpened {
+            q,
+            round,
+            at_ms: now,
+            deadline_ms,
+        }
     }
 }

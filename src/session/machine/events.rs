@@ -243,6 +243,9 @@ pub enum Reject {
 impl Reject {
     /// A refusal with a code and message.
     pub fn refused(code: ErrorCode, message: impl Into<String>) -> Reject {
-        Reject::Refused { code, message: message.into() }
+        Reject::Refused {
+            code,
+            message: message.into(),
+        }
     }
 }

@@ -195,9 +195,18 @@ impl Session {
         self.seq += 1;
         match event {
             Event::Created(_) => {}
-            Event::PupilJoined { pupil, token_hash, name, at_ms } => {
+            Event::PupilJoined {
+                pupil,
+                token_hash,
+                name,
+                at_ms,
+            } => {
                 self.last_ms = *at_ms;
-                let p = Pupil { joined_seq: self.seq, name: name.clone(), removed: false };
+                let p = Pupil {
+                    joined_seq: self.seq,
+                    name: name.clone(),
+                    removed: false,
+                };
                 self.pupils.insert(*pupil, p);
                 self.tokens.insert(token_hash.clone(), *pupil);
                 if let Some(name) = name {
@@ -218,7 +227,12 @@ impl Session {
                 self.last_ms = *at_ms;
                 self.stage = Stage::Intro;
             }
-            Event::QuestionOpened { q, round, at_ms, deadline_ms } => {
+            Event::QuestionOpened {
+                q,
+                round,
+                at_ms,
+                deadline_ms,
+            } => {
                 self.last_ms = *at_ms;
                 let options = self.quiz.questions[*q as usize].options.len();
                 let run = &mut self.runs[*q as usize];
@@ -230,10 +244,22 @@ impl Session {
                 self.pause_left = None;
                 self.paused = false;
             }
-            Event::AnswerRecorded { pupil, q, round, client_seq, choice, at_ms } => {
+            Event::AnswerRecorded {
+                pupil,
+                q,
+                round,
+                client_seq,
+                choice,
+                at_ms,
+            } => {
                 self.last_ms = *at_ms;
-                let Some(r) = self.round_mut(*q, *round) else { return };
-                let new = Recorded { client_seq: *client_seq, choice: choice.clone() };
+                let Some(r) = self.round_mut(*q, *round) else {
+                    return;
+                };
+                let new = Recorded {
+                    client_seq: *client_seq,
+                    choice: choice.clone(),
+                };
                 if let Some(old) = r.answers.insert(*pupil, new) {
                     r.count(&old.choice, false);
                 }
@@ -326,7 +352,9 @@ impl Session {
         if self.paused {
             return None;
         }
-        self.open_round().and_then(|(_, _, r)| r.deadline_ms).map(|d| d + GRACE_MS)
+        self.open_round()
+            .and_then(|(_, _, r)| r.deadline_ms)
+            .map(|d| d + GRACE_MS)
     }
 
     /// The pupil holding this token hash, unless removed.

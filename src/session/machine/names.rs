@@ -13,7 +13,11 @@ pub fn pick(lang: Lang, seed: u64, taken: impl Fn(&str) -> bool) -> String {
         for k in 0..total {
             let i = (start + k) % total;
             let base = w.pseudonym(i % w.adjectives.len(), i / w.adjectives.len());
-            let name = if round == 1 { base } else { format!("{base} {round}") };
+            let name = if round == 1 {
+                base
+            } else {
+                format!("{base} {round}")
+            };
             if !taken(&name) {
                 return name;
             }

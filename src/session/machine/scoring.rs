@@ -11,13 +11,18 @@ use crate::quiz::model::{Question, Scoring};
 
 /// Points earned and available for one answer; `None` for an unscored question or a pass.
 pub fn score_answer(question: &Question, choice: &Choice) -> Option<(f64, f64)> {
-    let Choice::Options(picked) = choice else { return None };
+    let Choice::Options(picked) = choice else {
+        return None;
+    };
     let option = |i: &u8| question.options.get(usize::from(*i));
     match question.scoring() {
         Scoring::Opinion => None,
         Scoring::Knowledge => {
             let weight = f64::from(question.weight.max(1));
-            let right = picked.iter().filter(|i| option(i).is_some_and(|o| o.correct)).count();
+            let right = picked
+                .iter()
+                .filter(|i| option(i).is_some_and(|o| o.correct))
+                .count();
             let wrong = picked.len() - right;
             let total = question.options.iter().filter(|o| o.correct).count().max(1);
             let earned = if question.kind.is_multiple() {
@@ -64,8 +69,12 @@ impl Session {
         };
         let Some(p) = self.pupil(pupil) else { return t };
         for (q, question) in self.quiz.questions.iter().enumerate() {
-            let Some(run) = self.run(q as u32) else { continue };
-            let Some(first) = run.rounds.first() else { continue };
+            let Some(run) = self.run(q as u32) else {
+                continue;
+            };
+            let Some(first) = run.rounds.first() else {
+                continue;
+            };
             if run.skipped || question.scoring() == Scoring::Opinion {
                 continue;
             }
@@ -100,7 +109,8 @@ impl Session {
     /// A pupil's score out of 100, if they answered any scored question.
     pub fn score(&self, pupil: PupilId) -> Option<u8> {
         let t = self.totals(pupil);
-        (t.available > 0.0).then(|| (100.0 * t.earned / t.available).round().clamp(0.0, 100.0) as u8)
+        (t.available > 0.0)
+            .then(|| (100.0 * t.earned / t.available).round().clamp(0.0, 100.0) as u8)
     }
 
     /// Challenge mode: every active pupil's points, highest first; `None` in reflection mode.
@@ -120,13 +130,18 @@ impl Session {
 
     /// Challenge mode: at most three entries, ranked by points (ties share a rank).
     pub fn podium(&self) -> Vec<PodiumEntry> {
-        let Some(table) = self.challenge_table() else { return Vec::new() };
+        let Some(table) = self.challenge_table() else {
+            return Vec::new();
+        };
         table
             .iter()
             .take(3)
             .map(|(points, id)| PodiumEntry {
                 rank: 1 + table.partition_point(|(p, _)| p > points) as u32,
-                name: self.pupil(*id).and_then(|p| p.name.clone()).unwrap_or_default(),
+                name: self
+                    .pupil(*id)
+                    .and_then(|p| p.name.clone())
+                    .unwrap_or_default(),
                 points: *points,
             })
             .collect()
@@ -134,7 +149,11 @@ impl Session {
 
     /// The pupil's private result, sent only to them. `table` is [`Session::challenge_table`],
     /// computed once for all pupils.
-    pub fn private_result(&self, pupil: PupilId, table: Option<&[(u32, PupilId)]>) -> PrivateResult {
+    pub fn private_result(
+        &self,
+        pupil: PupilId,
+        table: Option<&[(u32, PupilId)]>,
+    ) -> PrivateResult {
         let t = self.totals(pupil);
         let score = (t.available > 0.0)
             .then(|| (100.0 * t.earned / t.available).round().clamp(0.0, 100.0) as u8);
@@ -143,7 +162,10 @@ impl Session {
             Some(table) => {
                 let rank = 1 + table.partition_point(|(p, _)| *p > t.challenge_points) as u32;
                 let top_third = (table.len() as u32).div_ceil(3);
-                (Some(t.challenge_points), (rank <= top_third).then_some(rank))
+                (
+                    Some(t.challenge_points),
+                    (rank <= top_third).then_some(rank),
+                )
             }
             None => (None, None),
         };
@@ -176,7 +198,8 @@ impl Session {
                 histogram[usize::from(s / 10).min(9)] += 1;
             }
         }
-        let mean = enough.then(|| scores.iter().map(|&s| f64::from(s)).sum::<f64>() / scores.len() as f64);
+        let mean =
+            enough.then(|| scores.iter().map(|&s| f64::from(s)).sum::<f64>() / scores.len() as f64);
         let median = enough.then(|| {
             let n = scores.len();
             if n % 2 == 1 {

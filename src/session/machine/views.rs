@@ -55,9 +55,13 @@ impl Session {
             | Event::PupilJoined { .. }
             | Event::HelpRequested
             | Event::Skipped { .. } => vec![],
-            Event::AnswerRecorded { pupil, q, round, .. } => {
-                self.ack(*pupil, *q, *round).map(|m| send(Pupil(*pupil), m)).into_iter().collect()
-            }
+            Event::AnswerRecorded {
+                pupil, q, round, ..
+            } => self
+                .ack(*pupil, *q, *round)
+                .map(|m| send(Pupil(*pupil), m))
+                .into_iter()
+                .collect(),
             Event::PupilRemoved { pupil } => vec![Effect::Kick(*pupil)],
             Event::Started { .. } | Event::LobbyLocked { .. } => vec![send(All, self.phase())],
             Event::QuestionOpened { q, at_ms, .. } => {
@@ -84,16 +88,21 @@ impl Session {
                 out.extend(self.timer_msg(*at_ms).map(|m| send(All, m)));
                 out
             }
-            Event::TimeAdded { .. } => {
-                self.timer_msg(self.last_ms).map(|m| send(All, m)).into_iter().collect()
-            }
+            Event::TimeAdded { .. } => self
+                .timer_msg(self.last_ms)
+                .map(|m| send(All, m))
+                .into_iter()
+                .collect(),
             Event::ResultsShown { q } => {
                 let mut out = vec![send(All, self.phase())];
                 out.extend(self.results_msg(*q).map(|m| send(Watchers, m)));
                 out
             }
             Event::Finished { .. } => {
-                let mut out = vec![send(All, self.phase()), send(Watchers, ServerMsg::Summary(self.summary()))];
+                let mut out = vec![
+                    send(All, self.phase()),
+                    send(Watchers, ServerMsg::Summary(self.summary())),
+                ];
                 let table = self.challenge_table();
                 for (id, p) in &self.pupils {
                     if !p.removed {
@@ -187,7 +196,13 @@ impl Session {
             round: self.run(q)?.rounds.len() as u8,
             kind: spec.kind,
             text: spec.text.clone(),
-            options: spec.options.iter().map(|o| OptionView { text: o.text.clone() }).collect(),
+            options: spec
+                .options
+                .iter()
+                .map(|o| OptionView {
+                    text: o.text.clone(),
+                })
+                .collect(),
             scale: spec.scale.as_ref().map(|s| ScaleView {
                 min: s.min,
                 max: s.max,
@@ -206,7 +221,11 @@ impl Session {
             None => self.pause_left,
         };
         let question = self.quiz.questions[q as usize].id.clone();
-        Some(ServerMsg::Timer { question, time_left_ms, paused: self.is_paused() })
+        Some(ServerMsg::Timer {
+            question,
+            time_left_ms,
+            paused: self.is_paused(),
+        })
     }
 
     /// Notes and answer key of question `q`, for hosts only.
@@ -227,12 +246,18 @@ impl Session {
     /// Indices of the correct options of question `q`.
     pub fn correct_options(&self, q: u32) -> Vec<u8> {
         let spec = &self.quiz.questions[q as usize];
-        (0..spec.options.len()).filter(|&i| spec.options[i].correct).map(|i| i as u8).collect()
+        (0..spec.options.len())
+            .filter(|&i| spec.options[i].correct)
+            .map(|i| i as u8)
+            .collect()
     }
 
     /// The acknowledgement of a pupil's current answer to question `q`, round `round`.
     pub fn ack(&self, pupil: PupilId, q: u32, round: u8) -> Option<ServerMsg> {
-        let r = self.run(q)?.rounds.get(usize::from(round).checked_sub(1)?)?;
+        let r = self
+            .run(q)?
+            .rounds
+            .get(usize::from(round).checked_sub(1)?)?;
         let a = r.answers.get(&pupil)?;
         Some(ServerMsg::Ack {
             question: self.quiz.questions[q as usize].id.clone(),
@@ -261,14 +286,21 @@ impl Session {
     /// The distribution of round `round` of question `q`, with the privacy rules applied.
     pub fn distribution(&self, q: u32, round: u8) -> Option<Distribution> {
         let spec = self.quiz.questions.get(q as usize)?;
-        let r = self.run(q)?.rounds.get(usize::from(round).checked_sub(1)?)?;
+        let r = self
+            .run(q)?
+            .rounds
+            .get(usize::from(round).checked_sub(1)?)?;
         let min = self.options.min_count.max(1);
         let chose = r.answered() - r.passed;
         let counts = (chose >= min).then(|| {
             let hide = |c: u32| spec.sensitive && c < min;
             r.tally.iter().map(|&c| (!hide(c)).then_some(c)).collect()
         });
-        Some(Distribution { answered: r.answered(), passed: r.passed, counts })
+        Some(Distribution {
+            answered: r.answered(),
+            passed: r.passed,
+            counts,
+        })
     }
 
     /// Results of a closed question for hosts and screens (`correct` once revealed).
@@ -279,7 +311,11 @@ impl Session {
         }
         Some(ServerMsg::Results {
             question: self.quiz.questions[q as usize].id.clone(),
-            options: self.quiz.questions[q as usize].options.iter().map(|o| o.text.clone()).collect(),
+            options: self.quiz.questions[q as usize]
+                .options
+                .iter()
+                .map(|o| o.text.clone())
+                .collect(),
             results: self.distribution(q, 1)?,
             second_vote: self.distribution(q, 2),
             correct: run.revealed.then(|| self.correct_options(q)),
@@ -308,7 +344,10 @@ impl Session {
             .pupils
             .iter()
             .filter(|(_, p)| !p.removed)
-            .map(|(id, p)| PlayerEntry { id: format!("{id:x}"), name: p.name.clone().unwrap_or_default() })
+            .map(|(id, p)| PlayerEntry {
+                id: format!("{id:x}"),
+                name: p.name.clone().unwrap_or_default(),
+            })
             .collect();
         players.sort_by(|a, b| a.name.cmp(&b.name));
         Some(ServerMsg::Players { players })
