@@ -1,0 +1,138 @@
+//! The application: shared state, start-up (quizzes, data folder, registry) and `App::serve`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use axum::serve::ListenerExt;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::http::HostKey;
+use crate::quiz::Library;
+use crate::session::Registry;
+
+/// How long shutdown waits for connections and session actors to finish.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// State shared by every handler and connection; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The loaded quizzes.
+    pub library: Arc<Library>,
+    /// Live sessions by join code.
+    pub registry: Registry,
+    /// Cancelled when the server shuts down; every connection and actor selects on it.
+    pub shutdown: CancellationToken,
+    /// Tracks connection and actor tasks so shutdown can wait for them.
+    pub tracker: TaskTracker,
+    /// Base URL phones use (e.g. `http://192.168.1.20:8080`), for join links and QR codes.
+    pub public_url: Arc<str>,
+    /// When set, creating a session needs this key (`--host-key`).
+    pub host_key: Option<HostKey>,
+}
+
+/// A Loupe server ready to serve: quizzes loaded, data folder created, registry running.
+pub struct App {
+    state: AppState,
+    config: Config,
+    data_dir: PathBuf,
+}
+
+impl App {
+    /// Loads and validates the quizzes (bundled, plus `config.quizzes`), creates the data folder
+    /// and the session registry.
+    ///
+    /// Fails, listing every problem as `file:line:column: message`, when a quiz is invalid:
+    /// better to refuse to start than to discover a broken question in front of a class.
+    pub fn new(config: Config) -> anyhow::Result<App> {
+        let library = crate::quiz::load_library(config.quizzes.as_deref())
+            .context("some quizzes are invalid; fix them (or check them with `loupe check`)")?;
+        let data_dir = config.data_dir();
+        std::fs::create_dir_all(&data_dir)
+            .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+        let shutdown = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let registry = Registry::new(config.limits(), shutdown.clone(), tracker.clone());
+        let state = AppState {
+            library: Arc::new(library),
+            registry,
+            shutdown,
+            tracker,
+            public_url: crate::net::public_url(&config, config.addr).into(),
+            host_key: config.host_key.as_deref().map(HostKey::new),
+        };
+        Ok(App {
+            state,
+            config,
+            data_dir,
+        })
+    }
+
+    /// A clone of the shared state (the public URL is final only once [`App::serve`] knows the
+    /// bound port).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
+    /// The data folder, created by [`App::new`].
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Serves on `listener` until `shutdown` is cancelled, then stops accepting, cancels every
+    /// connection and session actor, and waits for them up to [`SHUTDOWN_GRACE`].
+    ///
+    /// The listener is bound by the caller (tests bind `127.0.0.1:0`); see [`crate::net::bind`].
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<()> {
+        let App {
+            mut state, config, ..
+        } = self;
+        let bound = listener
+            .local_addr()
+            .context("the listener has no local address")?;
+        state.public_url = crate::net::public_url(&config, bound).into();
+        let (internal, tracker) = (state.shutdown.clone(), state.tracker.clone());
+        tracing::info!(
+            port = bound.port(),
+            quizzes = state.library.list().len(),
+            host_key = state.host_key.is_some(),
+            "serving"
+        );
+
+        // Either token stops the server; both end cancelled, so WebSockets and actors (which
+        // axum's graceful shutdown does not track) stop too.
+        let stop = {
+            let internal = internal.clone();
+            async move {
+                tokio::select! {
+                    () = shutdown.cancelled() => {}
+                    () = internal.cancelled() => {}
+                }
+                internal.cancel();
+            }
+        };
+        let listener = listener.tap_io(crate::net::set_nodelay);
+        let served = axum::serve(listener, crate::http::router(state))
+            .with_graceful_shutdown(stop)
+            .await;
+        internal.cancel();
+
+        tracker.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(left = tracker.len(), "some tasks did not stop in time");
+        }
+        tracing::info!("stopped");
+        served.context("the HTTP server failed")
+    }
+}

@@ -1,0 +1,389 @@
+//! Command line and environment: `loupe [serve]` and `loupe check FILE…`, every serve flag also a `LOUPE_*` variable.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::session::Limits;
+
+/// Where Loupe listens unless told otherwise: every interface, so phones on the LAN can join.
+pub const DEFAULT_ADDR: &str = "0.0.0.0:8080";
+/// Minutes a session survives with no host connected.
+pub const DEFAULT_HOST_GRACE_MINUTES: u64 = 30;
+/// Most pupils in one session.
+pub const DEFAULT_MAX_PLAYERS: u32 = 10_000;
+/// Most live sessions on one server.
+pub const DEFAULT_MAX_SESSIONS: usize = 1_000;
+/// Extra quiz folder used when `--quizzes` is not given and this folder exists.
+pub const DEFAULT_QUIZ_DIR: &str = "quizzes";
+/// Longest accepted `--public-url`: join links must stay short enough for a readable QR code.
+const MAX_PUBLIC_URL_LEN: usize = 200;
+
+/// Loupe: a live classroom quiz server about life online. Anonymous class results, a private score
+/// for each pupil, nothing sent anywhere.
+///
+/// With no subcommand, `loupe` serves (same flags as `loupe serve`).
+#[derive(Debug, Parser)]
+#[command(name = "loupe", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// What to do; `serve` when omitted.
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Serve flags given without the `serve` subcommand.
+    #[command(flatten)]
+    serve: Config,
+}
+
+impl Cli {
+    /// The command to run, with defaults that depend on the working directory resolved
+    /// (see [`default_quiz_dir`]).
+    pub fn into_command(self) -> Command {
+        match self.command.unwrap_or(Command::Serve(self.serve)) {
+            Command::Serve(mut config) => {
+                if config.quizzes.is_none() {
+                    config.quizzes = default_quiz_dir();
+                }
+                Command::Serve(config)
+            }
+            check => check,
+        }
+    }
+}
+
+/// `./quizzes` when it exists, unless it is the source folder the bundled quizzes were compiled
+/// from (running from a checkout): those quizzes are already loaded, and loading them twice
+/// would be refused as duplicate ids.
+pub fn default_quiz_dir() -> Option<PathBuf> {
+    let dir = Path::new(DEFAULT_QUIZ_DIR);
+    if !dir.is_dir() {
+        return None;
+    }
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_QUIZ_DIR);
+    match (dir.canonicalize(), source.canonicalize()) {
+        (Ok(a), Ok(b)) if a == b => None,
+        _ => Some(dir.to_path_buf()),
+    }
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve quizzes on the LAN (the default).
+    Serve(Config),
+    /// Check quiz files and print every problem as `file:line:column: message`.
+    Check(CheckArgs),
+}
+
+/// Arguments of `loupe check`.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Quiz files to check; a folder stands for the `.toml` files directly inside it.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+impl CheckArgs {
+    /// The files to check, with each folder replaced by its `.toml` files in name order.
+    ///
+    /// A folder that cannot be read is kept as it is, so the checker reports it as a problem.
+    pub fn expand(&self) -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        for path in &self.files {
+            let entries = match path.is_dir().then(|| std::fs::read_dir(path)) {
+                Some(Ok(entries)) => entries,
+                _ => {
+                    out.push(path.clone());
+                    continue;
+                }
+            };
+            let mut tomls: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
+                .collect();
+            tomls.sort();
+            out.extend(tomls);
+        }
+        out
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Serve configuration; `Config::default()` (or [`Config::for_tests`]) builds one without a command line.
+///
+/// Its `Debug` output hides the host key, so logging a configuration never leaks it.
+#[derive(Clone, Args)]
+pub struct Config {
+    /// Address and port to listen on. Use 127.0.0.1:8080 to allow this computer only.
+    #[arg(long, env = "LOUPE_ADDR", default_value = DEFAULT_ADDR, value_name = "IP:PORT")]
+    pub addr: SocketAddr,
+
+    /// Address phones use to reach Loupe, for join links and QR codes (e.g.
+    /// `https://quiz.example.org`). Default: guessed from this computer's LAN address.
+    #[arg(long, env = "LOUPE_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// Extra folder of quiz files (*.toml), loaded after the bundled quizzes.
+    /// Default: ./quizzes when it exists (except the bundled quizzes' own source folder).
+    #[arg(long, env = "LOUPE_QUIZZES", value_name = "DIR")]
+    pub quizzes: Option<PathBuf>,
+
+    /// Folder for Loupe's data (created at start). Default: the system data folder + /loupe
+    /// (e.g. ~/.local/share/loupe), or ./loupe-data when there is none.
+    #[arg(long, env = "LOUPE_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+
+    /// When set, creating a session needs this key (HTTP header X-Loupe-Host-Key). Default: anyone
+    /// who can reach the server may create sessions.
+    #[arg(
+        long,
+        env = "LOUPE_HOST_KEY",
+        value_name = "KEY",
+        hide_env_values = true
+    )]
+    pub host_key: Option<String>,
+
+    /// Minutes a session survives with no host connected.
+    #[arg(long, env = "LOUPE_HOST_GRACE", value_name = "MINUTES",
+          default_value_t = DEFAULT_HOST_GRACE_MINUTES,
+          value_parser = clap::value_parser!(u64).range(1..=10_080))]
+    pub host_grace: u64,
+
+    /// Most pupils in one session.
+    #[arg(long, env = "LOUPE_MAX_PLAYERS", value_name = "N", default_value_t = DEFAULT_MAX_PLAYERS,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_players: u32,
+
+    /// Most live sessions on this server.
+    #[arg(long, env = "LOUPE_MAX_SESSIONS", value_name = "N", default_value_t = DEFAULT_MAX_SESSIONS,
+          value_parser = parse_positive_usize)]
+    pub max_sessions: usize,
+
+    /// After binding, write the bound address (ip:port and a newline) to this file, atomically.
+    /// Useful with --addr 127.0.0.1:0 to learn the port picked.
+    #[arg(long, env = "LOUPE_READY_FILE", value_name = "PATH")]
+    pub ready_file: Option<PathBuf>,
+
+    /// Log format. The log level comes from RUST_LOG (default: loupe=info).
+    #[arg(long, env = "LOUPE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            public_url: None,
+            quizzes: None,
+            data: None,
+            host_key: None,
+            host_grace: DEFAULT_HOST_GRACE_MINUTES,
+            max_players: DEFAULT_MAX_PLAYERS,
+            max_sessions: DEFAULT_MAX_SESSIONS,
+            ready_file: None,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("public_url", &self.public_url)
+            .field("quizzes", &self.quizzes)
+            .field("data", &self.data)
+            .field("host_key", &self.host_key.as_ref().map(|_| "<redacted>"))
+            .field("host_grace", &self.host_grace)
+            .field("max_players", &self.max_players)
+            .field("max_sessions", &self.max_sessions)
+            .field("ready_file", &self.ready_file)
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+impl Config {
+    /// A configuration for in-process tests: loopback on a free port, bundled quizzes only, and a
+    /// fresh data folder under the system temporary folder (never the user's data folder).
+    pub fn for_tests() -> Config {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let data = std::env::temp_dir().join(format!("loupe-test-{}-{n}", std::process::id()));
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data: Some(data),
+            ..Config::default()
+        }
+    }
+
+    /// The data folder: `--data`, else the system data folder + `loupe`, else `./loupe-data`.
+    pub fn data_dir(&self) -> PathBuf {
+        match (&self.data, dirs::data_dir()) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(system)) => system.join("loupe"),
+            (None, None) => PathBuf::from("loupe-data"),
+        }
+    }
+
+    /// How long a session survives with no host connected.
+    pub fn host_grace(&self) -> Duration {
+        Duration::from_secs(self.host_grace.saturating_mul(60))
+    }
+
+    /// The session limits this configuration sets.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            host_grace: self.host_grace(),
+            max_players: self.max_players,
+            max_sessions: self.max_sessions,
+        }
+    }
+}
+
+/// Accepts an `http://` or `https://` URL of reasonable length and trims trailing slashes.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or("must start with http:// or https://")?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err("needs a host name after http:// or https://".into());
+    }
+    if url.len() > MAX_PUBLIC_URL_LEN {
+        return Err(format!("longer than {MAX_PUBLIC_URL_LEN} characters"));
+    }
+    if url
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#'))
+    {
+        return Err("must not contain spaces, `?` or `#`".into());
+    }
+    Ok(url.to_owned())
+}
+
+/// A whole number of at least 1.
+fn parse_positive_usize(raw: &str) -> Result<usize, String> {
+    match raw.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        Cli::try_parse_from(args).map(Cli::into_command)
+    }
+
+    fn no_loupe_env() -> bool {
+        std::env::vars().all(|(k, _)| !k.starts_with("LOUPE_"))
+    }
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn no_subcommand_means_serve_with_flags() {
+        let Ok(Command::Serve(c)) =
+            parse(&["loupe", "--addr", "127.0.0.1:9000", "--max-players", "40"])
+        else {
+            panic!("expected serve");
+        };
+        assert_eq!(c.addr, "127.0.0.1:9000".parse().unwrap());
+        assert_eq!(c.max_players, 40);
+        assert!(
+            matches!(parse(&["loupe", "serve", "--host-grace", "5"]), Ok(Command::Serve(c)) if c.host_grace == 5)
+        );
+    }
+
+    #[test]
+    fn clap_defaults_match_default() {
+        if !no_loupe_env() {
+            return; // the environment overrides defaults; nothing meaningful to compare
+        }
+        let Ok(Command::Serve(c)) = parse(&["loupe"]) else {
+            panic!("expected serve")
+        };
+        let d = Config::default();
+        assert_eq!(
+            (c.addr, c.host_grace, c.max_players, c.max_sessions),
+            (d.addr, d.host_grace, d.max_players, d.max_sessions)
+        );
+        assert_eq!(
+            (c.public_url, c.data, c.host_key, c.log_format),
+            (None, None, None, LogFormat::Text)
+        );
+    }
+
+    #[test]
+    fn check_takes_files() {
+        let Ok(Command::Check(a)) = parse(&["loupe", "check", "a.toml", "b.toml"]) else {
+            panic!("expected check")
+        };
+        assert_eq!(
+            a.files,
+            vec![PathBuf::from("a.toml"), PathBuf::from("b.toml")]
+        );
+        assert!(parse(&["loupe", "check"]).is_err());
+    }
+
+    #[test]
+    fn public_url_is_checked_and_trimmed() {
+        assert_eq!(
+            parse_public_url("http://10.0.0.2:8080/").as_deref(),
+            Ok("http://10.0.0.2:8080")
+        );
+        assert_eq!(
+            parse_public_url("https://quiz.example.org/loupe//").as_deref(),
+            Ok("https://quiz.example.org/loupe")
+        );
+        assert!(parse_public_url("quiz.example.org").is_err());
+        assert!(parse_public_url("http://").is_err());
+        assert!(parse_public_url("http://a b").is_err());
+        assert!(parse_public_url(&format!("http://{}", "a".repeat(300))).is_err());
+    }
+
+    #[test]
+    fn debug_hides_the_host_key() {
+        let config = Config {
+            host_key: Some("hunter2".into()),
+            ..Config::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("hunter2") && shown.contains("<redacted>"));
+    }
+
+    #[test]
+    fn bad_limits_are_refused() {
+        assert!(parse(&["loupe", "--max-sessions", "0"]).is_err());
+        assert!(parse(&["loupe", "--max-players", "0"]).is_err());
+        assert!(parse(&["loupe", "--host-grace", "0"]).is_err());
+    }
+
+    #[test]
+    fn for_tests_never_uses_the_user_data_dir() {
+        let (a, b) = (Config::for_tests(), Config::for_tests());
+        assert!(a.data_dir().starts_with(std::env::temp_dir()));
+        assert_ne!(a.data_dir(), b.data_dir());
+        assert_eq!(a.limits().host_grace, Duration::from_secs(30 * 60));
+    }
+}

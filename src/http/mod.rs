@@ -1,0 +1,93 @@
+//! The HTTP side: the router, the REST API (`/api/…`), the QR codes and the placeholder pages.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /api/health` | `{"ok":true,"version":…,"sessions":N}` |
+//! | `GET /api/quizzes` | the library |
+//! | `GET /api/quizzes/{id}` | the host preview of one quiz |
+//! | `POST /api/sessions` | create a session (needs `X-Loupe-Host-Key` when the server has a key) |
+//! | `GET /api/sessions/{code}/qr.svg` | QR code of the join link |
+//! | `GET /ws` | the WebSocket ([`crate::ws::upgrade`]) |
+//! | `GET /`, `/host`, `/join/{code}` | placeholder pages |
+
+mod error;
+mod host_key;
+mod pages;
+mod qr;
+mod quizzes;
+mod sessions;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+
+use crate::app::AppState;
+
+pub use error::{ApiError, ApiJson};
+pub use host_key::{HostKey, HOST_KEY_HEADER};
+pub use qr::svg as qr_svg;
+pub use quizzes::{QuestionPreview, QuizPreview, QuizSummary};
+pub use sessions::{is_join_code, CreatedBody};
+
+/// Largest request body the API reads: session options are a few hundred bytes.
+pub const API_BODY_LIMIT: usize = 64 * 1024;
+
+/// The whole router: API, WebSocket, pages, and a 404 for the rest.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/health", get(health))
+        .route("/quizzes", get(quizzes::list))
+        .route("/quizzes/{id}", get(quizzes::preview))
+        .route("/sessions", post(sessions::create))
+        .route("/sessions/{code}/qr.svg", get(sessions::qr_svg))
+        .fallback(error::api_not_found)
+        .method_not_allowed_fallback(error::api_method_not_allowed)
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT));
+    Router::new()
+        .nest("/api", api)
+        .route("/ws", get(crate::ws::upgrade))
+        .route("/", get(pages::index))
+        .route("/host", get(pages::index))
+        .route("/join/{code}", get(pages::join))
+        .fallback(pages::not_found)
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+/// Body of `GET /api/health`.
+#[derive(Debug, Serialize)]
+pub struct Health {
+    /// Always true when the server answers.
+    pub ok: bool,
+    /// Loupe's version.
+    pub version: &'static str,
+    /// Number of live sessions.
+    pub sessions: usize,
+}
+
+/// `GET /api/health`: the server answers, its version, and how many sessions are live.
+async fn health(State(state): State<AppState>) -> Json<Health> {
+    Json(Health {
+        ok: true,
+        version: env!("CARGO_PKG_VERSION"),
+        sessions: state.registry.live(),
+    })
+}
+
+/// Logs each request's method, route and status at debug level.
+///
+/// The route template (`/join/{code}`) is logged rather than the path when one matched, and never
+/// the query string, the client's address or any header.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let route = match request.extensions().get::<MatchedPath>() {
+        Some(matched) => matched.as_str().to_owned(),
+        None => request.uri().path().chars().take(100).collect(),
+    };
+    let response = next.run(request).await;
+    tracing::debug!(%method, %route, status = response.status().as_u16(), "http request");
+    response
+}

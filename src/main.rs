@@ -1,0 +1,88 @@
+//! The `loupe` binary: check quiz files, or serve until Ctrl-C / SIGTERM.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use loupe::app::App;
+use loupe::config::{Cli, Command, Config, LogFormat};
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let result = match Cli::parse().into_command() {
+        Command::Check(args) => check(&args.expand()),
+        Command::Serve(config) => serve(config),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("loupe: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `loupe check`: every problem on stderr, exit 1 if there is any.
+fn check(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    anyhow::ensure!(!files.is_empty(), "no quiz file (*.toml) to check");
+    let problems = loupe::quiz::check_files(files);
+    for problem in &problems {
+        eprintln!("{problem}");
+    }
+    if !problems.is_empty() {
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("{} files OK", files.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loupe serve`: start, announce the addresses, serve until a signal.
+#[tokio::main]
+async fn serve(config: Config) -> anyhow::Result<ExitCode> {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("loupe=info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match config.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
+    let app = App::new(config.clone())?;
+    let listener = loupe::net::bind(config.addr)
+        .with_context(|| format!("cannot listen on {}", config.addr))?;
+    let bound = listener.local_addr()?;
+    if let Some(path) = &config.ready_file {
+        loupe::net::write_ready_file(path, bound)
+            .with_context(|| format!("cannot write the ready file {}", path.display()))?;
+    }
+    println!("{}", loupe::net::startup_message(&config, bound));
+    let shutdown = CancellationToken::new();
+    tokio::spawn(cancel_on_signal(shutdown.clone()));
+    app.serve(listener, shutdown).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Cancels `token` on Ctrl-C or, on Unix, SIGTERM.
+async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => drop(signal.recv().await),
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+    tracing::info!("stopping (signal received)");
+    token.cancel();
+}
