@@ -63,7 +63,8 @@ impl Throttle {
 
     /// Whether to flush now (and, if so, records it).
     fn take(&mut self, now: Instant, force: bool) -> bool {
-        if self.dirty && (force || self.due().is_some_and(|d| d <= now)) {
+        let due = self.last.is_none_or(|t| t + self.every <= now);
+        if self.dirty && (force || due) {
             self.dirty = false;
             self.last = Some(now);
             true
@@ -330,15 +331,16 @@ impl Actor {
                 _ => {}
             },
             Control::Host { conn, cmd } => {
+                let name = cmd.name();
                 if self.conns.role_of(conn) != Some(Role::Host) {
                     let reject = Reject::refused(
                         ErrorCode::NotAllowed,
                         "host commands need the host secret",
                     );
-                    return self.refuse(conn, reject, "command");
+                    return self.refuse(conn, reject, name);
                 }
                 if let Err(reject) = self.decide_and_commit(&Command::Host(cmd)) {
-                    self.refuse(conn, reject, "command");
+                    self.refuse(conn, reject, name);
                 }
             }
         }
