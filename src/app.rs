@@ -10,10 +10,11 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::config::Config;
+use crate::config::{Config, JournalKind};
 use crate::http::HostKey;
 use crate::quiz::Library;
 use crate::session::Registry;
+use crate::store::Store;
 
 /// How long shutdown waits for connections and session actors to finish.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -33,6 +34,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// When set, creating a session needs this key (`--host-key`).
     pub host_key: Option<HostKey>,
+    /// The embedded store (`None` with `--journal memory`): journals and past sessions' reports.
+    pub store: Option<Store>,
 }
 
 /// A Loupe server ready to serve: quizzes loaded, data folder created, registry running.
@@ -56,7 +59,26 @@ impl App {
             .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let registry = Registry::new(config.limits(), shutdown.clone(), tracker.clone());
+        let (store, restored) = match config.journal {
+            JournalKind::Sqlite => {
+                let (store, restored) = Store::open(&data_dir, config.sync, config.host_grace())?;
+                (Some(store), restored)
+            }
+            JournalKind::Memory => (None, Vec::new()),
+        };
+        let registry = Registry::new(
+            config.limits(),
+            store.clone(),
+            shutdown.clone(),
+            tracker.clone(),
+        );
+        if !restored.is_empty() {
+            tracing::info!(
+                sessions = restored.len(),
+                "sessions restored after a restart"
+            );
+        }
+        registry.restore(restored);
         let state = AppState {
             library: Arc::new(library),
             registry,
@@ -64,6 +86,7 @@ impl App {
             tracker,
             public_url: crate::net::public_url(&config, config.addr).into(),
             host_key: config.host_key.as_deref().map(HostKey::new),
+            store,
         };
         Ok(App {
             state,
@@ -100,6 +123,20 @@ impl App {
             .context("the listener has no local address")?;
         state.public_url = crate::net::public_url(&config, bound).into();
         let (internal, tracker) = (state.shutdown.clone(), state.tracker.clone());
+        let store = state.store.clone();
+        if let Some(store) = store.clone() {
+            // Reports past their retention are deleted at start and then every hour.
+            let stop = internal.clone();
+            tracker.spawn(async move {
+                let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+                loop {
+                    tokio::select! {
+                        _ = stop.cancelled() => break,
+                        _ = hourly.tick() => store.expire(),
+                    }
+                }
+            });
+        }
         tracing::info!(
             port = bound.port(),
             quizzes = state.library.list().len(),
@@ -131,6 +168,13 @@ impl App {
             .is_err()
         {
             tracing::warn!(left = tracker.len(), "some tasks did not stop in time");
+        }
+        if let Some(store) = store {
+            let flushed =
+                tokio::task::spawn_blocking(move || store.flush(Duration::from_secs(2))).await;
+            if !matches!(flushed, Ok(true)) {
+                tracing::warn!("the store did not confirm its last commit");
+            }
         }
         tracing::info!("stopped");
         served.context("the HTTP server failed")

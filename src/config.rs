@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::session::Limits;
+use crate::store::SyncMode;
 
 /// Where Loupe listens unless told otherwise: every interface, so phones on the LAN can join.
 pub const DEFAULT_ADDR: &str = "0.0.0.0:8080";
@@ -110,6 +111,38 @@ impl CheckArgs {
     }
 }
 
+/// Where session journals are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum JournalKind {
+    /// In the SQLite store in --data: sessions survive a crash or a restart.
+    #[default]
+    Sqlite,
+    /// In memory: nothing survives the process.
+    Memory,
+}
+
+/// Parses a grace period: minutes, or a number with `s`, `m` or `h`; 1 second to 7 days.
+fn parse_grace(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let (digits, unit) = match raw.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => raw.split_at(i),
+        None => (raw, "m"),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("`{raw}` is not a duration such as 30m or 90s"))?;
+    let secs = match unit.trim() {
+        "s" => n,
+        "m" | "min" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        other => return Err(format!("unknown unit `{other}`: use s, m or h")),
+    };
+    if !(1..=7 * 24 * 3600).contains(&secs) {
+        return Err("the grace must be between 1 second and 7 days".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
 /// Log line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum LogFormat {
@@ -154,11 +187,21 @@ pub struct Config {
     )]
     pub host_key: Option<String>,
 
-    /// Minutes a session survives with no host connected.
-    #[arg(long, env = "LOUPE_HOST_GRACE", value_name = "MINUTES",
-          default_value_t = DEFAULT_HOST_GRACE_MINUTES,
-          value_parser = clap::value_parser!(u64).range(1..=10_080))]
-    pub host_grace: u64,
+    /// How long a session survives with no host connected, in minutes (`30`), or with a unit
+    /// (`90s`, `30m`, `2h`). Also how long an unfinished session found at start is kept.
+    #[arg(long, env = "LOUPE_HOST_GRACE", value_name = "DURATION",
+          default_value = "30m", value_parser = parse_grace)]
+    pub host_grace: Duration,
+
+    /// Where session journals are kept: `sqlite` (in --data; every acknowledged answer survives a
+    /// crash) or `memory` (nothing survives the process; for comparison runs).
+    #[arg(long, env = "LOUPE_JOURNAL", value_enum, default_value_t = JournalKind::Sqlite)]
+    pub journal: JournalKind,
+
+    /// Durability of the SQLite journal: `normal` survives a crash of Loupe or of the computer's
+    /// programs; `full` also survives a power cut, at the cost of a disk sync per commit.
+    #[arg(long, env = "LOUPE_SYNC", value_enum, default_value_t = SyncMode::Normal)]
+    pub sync: SyncMode,
 
     /// Most pupils in one session.
     #[arg(long, env = "LOUPE_MAX_PLAYERS", value_name = "N", default_value_t = DEFAULT_MAX_PLAYERS,
@@ -188,7 +231,9 @@ impl Default for Config {
             quizzes: None,
             data: None,
             host_key: None,
-            host_grace: DEFAULT_HOST_GRACE_MINUTES,
+            host_grace: Duration::from_secs(DEFAULT_HOST_GRACE_MINUTES * 60),
+            journal: JournalKind::Sqlite,
+            sync: SyncMode::Normal,
             max_players: DEFAULT_MAX_PLAYERS,
             max_sessions: DEFAULT_MAX_SESSIONS,
             ready_file: None,
@@ -206,6 +251,8 @@ impl std::fmt::Debug for Config {
             .field("data", &self.data)
             .field("host_key", &self.host_key.as_ref().map(|_| "<redacted>"))
             .field("host_grace", &self.host_grace)
+            .field("journal", &self.journal)
+            .field("sync", &self.sync)
             .field("max_players", &self.max_players)
             .field("max_sessions", &self.max_sessions)
             .field("ready_file", &self.ready_file)
@@ -239,7 +286,7 @@ impl Config {
 
     /// How long a session survives with no host connected.
     pub fn host_grace(&self) -> Duration {
-        Duration::from_secs(self.host_grace.saturating_mul(60))
+        self.host_grace
     }
 
     /// The session limits this configuration sets.
@@ -311,7 +358,7 @@ mod tests {
         assert_eq!(c.addr, "127.0.0.1:9000".parse().unwrap());
         assert_eq!(c.max_players, 40);
         assert!(
-            matches!(parse(&["loupe", "serve", "--host-grace", "5"]), Ok(Command::Serve(c)) if c.host_grace == 5)
+            matches!(parse(&["loupe", "serve", "--host-grace", "5"]), Ok(Command::Serve(c)) if c.host_grace == Duration::from_secs(300))
         );
     }
 

@@ -30,3 +30,4 @@ pub mod protocol;
 pub mod quiz;
 pub mod session;
 pub mod ws;
+pub mod store;

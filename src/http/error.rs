@@ -100,7 +100,7 @@ impl IntoResponse for ApiError {
 impl From<CreateError> for ApiError {
     fn from(err: CreateError) -> Self {
         match err {
-            CreateError::TooManySessions => ApiError::TooManySessions,
+            CreateError::TooManySessions | CreateError::Busy => ApiError::TooManySessions,
             other @ (CreateError::UnknownQuestion(_)
             | CreateError::NoQuestions
             | CreateError::BadOptions(_)) => ApiError::BadRequest(other.to_string()),

@@ -28,6 +28,8 @@ const COUNT_EVERY: Duration = Duration::from_millis(40);
 const PRESENCE_EVERY: Duration = Duration::from_millis(250);
 /// "Talk to an adult" requests reach hosts at most this often, in batches.
 const HELP_EVERY: Duration = Duration::from_secs(60);
+/// How long shutdown waits for the journal before closing connections.
+const SHUTDOWN_DRAIN: Duration = Duration::from_millis(1500);
 /// One pupil's help requests count once in this window.
 const HELP_PER_PUPIL: Duration = Duration::from_secs(60);
 
@@ -119,6 +121,13 @@ impl Actor {
         }
     }
 
+    /// After a restart: a question that was open when the server stopped comes back paused.
+    pub fn pause_if_open(&mut self) {
+        if self.machine.stage() == crate::protocol::Stage::Open && !self.machine.is_paused() {
+            let _ = self.decide_and_commit(&Command::Host(super::machine::HostCommand::Pause));
+        }
+    }
+
     /// Runs until the session ends, every handle is dropped, or the server shuts down.
     pub async fn run(
         mut self,
@@ -132,7 +141,10 @@ impl Actor {
             let wake = self.next_wakeup();
             tokio::select! {
                 biased;
-                _ = shutdown.cancelled() => break,
+                _ = shutdown.cancelled() => {
+                    self.drain(&mut watermark).await;
+                    return;
+                }
                 msg = control.recv() => match msg {
                     Some(msg) => self.on_control(msg),
                     None => break,
@@ -150,10 +162,31 @@ impl Actor {
             self.release();
             if self.machine.is_ended() && self.pending.is_empty() {
                 self.conns.close_all(close::ENDED);
+                self.journal.end(crate::store::report_of(
+                    &self.machine,
+                    crate::store::unix_ms(),
+                ));
                 break;
             }
         }
         tracing::info!(session = %self.machine.code, ended = self.machine.is_ended(), "session actor stopped");
+    }
+
+    /// Shutdown: take no more input, wait (briefly) for the journal to hold what was decided,
+    /// release it, then close every connection with 1012 so clients resume after the restart.
+    async fn drain(&mut self, watermark: &mut Option<watch::Receiver<u64>>) {
+        let deadline = Instant::now() + SHUTDOWN_DRAIN;
+        while self.journal.durable() < self.machine.seq {
+            if tokio::time::timeout_at(deadline, changed(watermark))
+                .await
+                .is_err()
+            {
+                tracing::warn!(session = %self.machine.code, "journal not durable before shutdown");
+                break;
+            }
+        }
+        self.release();
+        self.conns.close_all(close::RESTART);
     }
 
     fn now_ms(&self) -> Millis {

@@ -8,6 +8,7 @@
 use tokio::sync::watch;
 
 use super::machine::Event;
+use crate::store::ReportRow;
 
 /// Why a journal could not take a batch.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +32,11 @@ pub trait Journal: Send + 'static {
     /// A receiver that changes when [`Journal::durable`] advances; `None` when appends are
     /// durable at once.
     fn watermark(&self) -> Option<watch::Receiver<u64>>;
+
+    /// The session ended: forget its per-pupil events and keep only `report`, the aggregates.
+    fn end(&mut self, report: Option<ReportRow>) {
+        let _ = report;
+    }
 }
 
 /// Keeps events in memory: durable as soon as appended (for tests, comparison runs, and the

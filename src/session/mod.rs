@@ -17,5 +17,5 @@ pub mod secret;
 pub use handle::{
     ConnCtl, ConnId, ConnLink, Control, PupilInput, PupilMsg, SessionHandle, CONN_QUEUE,
 };
-pub use options::SessionOptions;
+pub use options::{Retention, SessionOptions};
 pub use registry::{CreateError, Created, Limits, Registry};

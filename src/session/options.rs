@@ -24,6 +24,33 @@ pub struct SessionOptions {
     pub hide_score: bool,
     /// A local contact the teacher typed for this session's help screen (not kept after it).
     pub local_contact: Option<String>,
+    /// How long the anonymous class results are kept after the session ends.
+    pub retention: Retention,
+}
+
+/// How long a session's aggregate results are kept after it ends (per-pupil data never is).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retention {
+    /// One day.
+    OneDay,
+    /// Thirty days (default).
+    #[default]
+    ThirtyDays,
+    /// Until the end of the school year (31 August).
+    SchoolYear,
+}
+
+impl Retention {
+    /// When results of a session that ended at `ended_unix_ms` are deleted.
+    pub fn expires(self, ended_unix_ms: u64) -> u64 {
+        const DAY: u64 = 86_400_000;
+        match self {
+            Retention::OneDay => ended_unix_ms + DAY,
+            Retention::ThirtyDays => ended_unix_ms + 30 * DAY,
+            Retention::SchoolYear => crate::store::end_of_school_year(ended_unix_ms),
+        }
+    }
 }
 
 impl Default for SessionOptions {
@@ -37,6 +64,7 @@ impl Default for SessionOptions {
             label: None,
             hide_score: false,
             local_contact: None,
+            retention: Retention::default(),
         }
     }
 }

@@ -15,10 +15,11 @@ use tokio_util::task::TaskTracker;
 
 use super::actor::Actor;
 use super::handle::SessionHandle;
-use super::journal::MemoryJournal;
+use super::journal::{Journal, MemoryJournal};
 use super::machine::{Event, Session, SessionCreated};
 use super::{secret, SessionOptions};
 use crate::quiz::model::Quiz;
+use crate::store::{Restored, Store};
 
 /// A code is not reused for this long after its session ended.
 const CODE_QUARANTINE: Duration = Duration::from_secs(3600);
@@ -74,6 +75,9 @@ pub enum CreateError {
     /// The server has as many live sessions as it accepts.
     #[error("too many live sessions on this server")]
     TooManySessions,
+    /// The store is busy; try again.
+    #[error("the server is busy; try again")]
+    Busy,
 }
 
 #[derive(Default)]
@@ -85,6 +89,7 @@ struct Codes {
 struct Inner {
     codes: Mutex<Codes>,
     limits: Limits,
+    store: Option<Store>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
 }
@@ -96,16 +101,35 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// A registry whose actors stop on `shutdown` and are tracked by `tracker`.
-    pub fn new(limits: Limits, shutdown: CancellationToken, tracker: TaskTracker) -> Registry {
+    /// A registry whose actors stop on `shutdown` and are tracked by `tracker`; sessions are
+    /// journalled in `store`, or in memory when there is none.
+    pub fn new(
+        limits: Limits,
+        store: Option<Store>,
+        shutdown: CancellationToken,
+        tracker: TaskTracker,
+    ) -> Registry {
         let inner = Inner {
             codes: Mutex::default(),
             limits,
+            store,
             shutdown,
             tracker,
         };
         Registry {
             inner: Arc::new(inner),
+        }
+    }
+
+    /// Brings back sessions rebuilt from the store after a restart: same codes, same tokens. A
+    /// question that was open comes back paused, for the teacher to resume.
+    pub fn restore(&self, restored: Vec<Restored>) {
+        let mut codes = self.codes();
+        for Restored { session, journal } in restored {
+            let code = session.code.clone();
+            tracing::info!(session = %code, events = session.seq, "session restored");
+            let handle = self.spawn(session, Box::new(journal), true);
+            codes.live.insert(code, handle);
         }
     }
 
@@ -142,8 +166,18 @@ impl Registry {
                 .map_or(0, |d| d.as_millis() as u64),
         };
         let machine = Session::new(&created);
-        let journal = MemoryJournal::new(Event::Created(Box::new(created)));
-        let handle = self.spawn(machine, Box::new(journal));
+        let first = Event::Created(Box::new(created));
+        let journal: Box<dyn Journal> = match &self.inner.store {
+            Some(store) => {
+                let mut journal = store.journal(&code);
+                journal
+                    .append(1, std::slice::from_ref(&first))
+                    .map_err(|_| CreateError::Busy)?;
+                Box::new(journal)
+            }
+            None => Box::new(MemoryJournal::new(first)),
+        };
+        let handle = self.spawn(machine, journal, false);
         codes.live.insert(code.clone(), handle);
         tracing::info!(session = %code, "session created");
         Ok(Created {
@@ -154,7 +188,7 @@ impl Registry {
     }
 
     /// Starts the actor of a session and returns its handle.
-    fn spawn(&self, machine: Session, journal: Box<dyn super::journal::Journal>) -> SessionHandle {
+    fn spawn(&self, machine: Session, journal: Box<dyn Journal>, restored: bool) -> SessionHandle {
         let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
         let (input_tx, input_rx) = mpsc::channel(INPUT_QUEUE);
         let released = Arc::new(AtomicU64::new(machine.seq));
@@ -165,7 +199,10 @@ impl Registry {
             inputs: input_tx,
             released: released.clone(),
         };
-        let actor = Actor::new(machine, journal, self.inner.limits.clone(), released);
+        let mut actor = Actor::new(machine, journal, self.inner.limits.clone(), released);
+        if restored {
+            actor.pause_if_open();
+        }
         let registry = self.clone();
         let shutdown = self.inner.shutdown.clone();
         self.inner.tracker.spawn(async move {

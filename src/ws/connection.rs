@@ -75,7 +75,11 @@ async fn handshake(
 ) -> Result<Attached, Ending> {
     let deadline = Instant::now() + HELLO_TIMEOUT;
     loop {
-        let msg = match tokio::time::timeout_at(deadline, socket.recv()).await {
+        let received = tokio::select! {
+            _ = state.shutdown.cancelled() => return Err(Some((close::RESTART, "server restarting"))),
+            received = tokio::time::timeout_at(deadline, socket.recv()) => received,
+        };
+        let msg = match received {
             Err(_) => return Err(Some((close::TIMEOUT, "no hello in time"))),
             Ok(None) | Ok(Some(Err(_))) => return Err(None),
             Ok(Some(Ok(msg))) => msg,
@@ -174,7 +178,9 @@ async fn serve(
     loop {
         tokio::select! {
             biased;
-            _ = state.shutdown.cancelled() => return Some((close::RESTART, "server restarting; reconnect shortly")),
+            // The actor closes its connections with 1012 once its journal is durable; this is
+            // the fallback if it cannot.
+            _ = hard_stop(state) => return Some((close::RESTART, "server restarting; reconnect shortly")),
             _ = ctl.now.cancelled() => return Some((ctl.code().unwrap_or(close::TOO_SLOW), reason(ctl.code()))),
             frame = rx.recv() => {
                 let Some(frame) = frame else {
@@ -215,6 +221,12 @@ async fn serve(
             }
         }
     }
+}
+
+/// Resolves some time after shutdown starts, in case the actor could not close this connection.
+async fn hard_stop(state: &AppState) {
+    state.shutdown.cancelled().await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
 }
 
 type RouteError = (ErrorCode, String, Option<&'static str>);
@@ -401,6 +413,7 @@ fn reason(code: Option<u16>) -> &'static str {
         Some(close::REMOVED) => "removed by the host",
         Some(close::REFUSED) => "refused",
         Some(close::TOO_SLOW) => "too slow; resume",
+        Some(close::RESTART) => "server restarting; reconnect shortly",
         _ => "session ended",
     }
 }

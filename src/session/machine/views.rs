@@ -79,7 +79,8 @@ impl Session {
             }
             Event::Revealed { q } => {
                 let mut out = vec![send(All, self.phase())];
-                out.extend(self.reveal_msg(*q).map(|m| send(All, m)));
+                out.extend(self.reveal_msg(*q, false).map(|m| send(Pupils, m)));
+                out.extend(self.reveal_msg(*q, true).map(|m| send(Watchers, m)));
                 out.extend(self.results_msg(*q).map(|m| send(Watchers, m)));
                 out
             }
@@ -139,7 +140,7 @@ impl Session {
                     out.extend(self.timer_msg(now));
                 }
             }
-            (Stage::Revealed, Some(q)) => out.extend(self.reveal_msg(q)),
+            (Stage::Revealed, Some(q)) => out.extend(self.reveal_msg(q, watcher)),
             (Stage::Finished, _) => match viewer {
                 Viewer::Pupil(p) => {
                     let table = self.challenge_table();
@@ -322,8 +323,9 @@ impl Session {
         })
     }
 
-    /// The shared reveal broadcast of question `q`.
-    pub fn reveal_msg(&self, q: u32) -> Option<ServerMsg> {
+    /// The reveal of question `q`: one shared broadcast for every phone, and one for hosts and
+    /// screens, which alone carry the podium (challenge mode).
+    pub fn reveal_msg(&self, q: u32, podium: bool) -> Option<ServerMsg> {
         let spec = self.quiz.questions.get(q as usize)?;
         Some(ServerMsg::Reveal {
             question: spec.id.clone(),
@@ -331,7 +333,7 @@ impl Session {
             points: spec.options.iter().map(|o| o.points).collect(),
             explanation: spec.explanation.clone(),
             results: self.distribution(q, 1)?,
-            podium: self.podium(),
+            podium: if podium { self.podium() } else { Vec::new() },
         })
     }
 

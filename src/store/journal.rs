@@ -1,0 +1,76 @@
+//! A session's journal in the store: appends go to the writer thread, durability comes back on a
+//! `watch` channel.
+
+use std::sync::mpsc::TrySendError;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+
+use super::writer::{ReportRow, WriteCmd, WriteTx};
+use crate::session::journal::{Journal, JournalError};
+use crate::session::machine::Event;
+
+/// One session's journal in the SQLite store.
+pub struct StoreJournal {
+    code: Arc<str>,
+    tx: WriteTx,
+    mark: Arc<watch::Sender<u64>>,
+    durable: watch::Receiver<u64>,
+}
+
+impl StoreJournal {
+    /// A journal for session `code` whose events up to `durable` are already stored.
+    pub(super) fn new(code: &str, tx: WriteTx, durable: u64) -> StoreJournal {
+        let (mark, rx) = watch::channel(durable);
+        StoreJournal {
+            code: code.into(),
+            tx,
+            mark: Arc::new(mark),
+            durable: rx,
+        }
+    }
+}
+
+impl Journal for StoreJournal {
+    fn append(&mut self, first_seq: u64, events: &[Event]) -> Result<(), JournalError> {
+        let mut bodies = Vec::with_capacity(events.len());
+        for event in events {
+            let body =
+                serde_json::to_string(event).map_err(|e| JournalError::Failed(e.to_string()))?;
+            bodies.push(body);
+        }
+        let cmd = WriteCmd::Append {
+            code: self.code.clone(),
+            first_seq,
+            bodies,
+            mark: self.mark.clone(),
+        };
+        self.tx.try_send(cmd).map_err(|e| match e {
+            TrySendError::Full(_) => JournalError::Busy,
+            TrySendError::Disconnected(_) => JournalError::Failed("the store is closed".into()),
+        })
+    }
+
+    fn durable(&self) -> u64 {
+        *self.durable.borrow()
+    }
+
+    fn watermark(&self) -> Option<watch::Receiver<u64>> {
+        Some(self.durable.clone())
+    }
+
+    fn end(&mut self, report: Option<ReportRow>) {
+        let cmd = WriteCmd::End {
+            code: self.code.clone(),
+            report,
+        };
+        // Ending must not be lost to a momentarily full queue: wait for room on a blocking thread
+        // rather than in the actor.
+        if let Err(TrySendError::Full(cmd)) = self.tx.try_send(cmd) {
+            let tx = self.tx.clone();
+            std::thread::spawn(move || {
+                let _ = tx.send(cmd);
+            });
+        }
+    }
+}

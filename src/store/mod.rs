@@ -1,0 +1,251 @@
+//! The embedded store: SQLite (WAL) in the `--data` folder, holding live sessions' journals and
+//! the aggregate reports kept after them.
+//!
+//! One writer thread owns the only write connection ([`writer`]); reads (restore at start,
+//! reports) use their own connections. An exclusive lock file stops a second Loupe from using the
+//! same folder. Deleted rows are overwritten (`secure_delete`) and the WAL is truncated after
+//! deletions, so nothing of a finished session's pupils stays readable in the files.
+
+mod dates;
+mod journal;
+pub mod reports;
+pub mod schema;
+mod writer;
+
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::sync_channel;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags};
+
+pub use dates::end_of_school_year;
+pub use journal::StoreJournal;
+pub use writer::{unix_ms, ReportRow, WriteCmd};
+
+use crate::session::machine::{Event, Session};
+
+/// Commands the writer's queue holds before appends are refused as "busy".
+const QUEUE: usize = 65_536;
+
+/// Name of the database file inside `--data`.
+pub const DB_FILE: &str = "loupe.db";
+const LOCK_FILE: &str = "loupe.lock";
+
+/// How durable an acknowledged answer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SyncMode {
+    /// Survives the death of the process (SQLite `synchronous=NORMAL` in WAL mode).
+    #[default]
+    Normal,
+    /// Also survives a power cut (`synchronous=FULL`: an fsync per commit).
+    Full,
+}
+
+/// Why the store could not open.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another Loupe holds the data folder.
+    #[error("another Loupe is already using the data folder {0}: stop it first, or give this one another --data folder")]
+    Locked(PathBuf),
+    /// A file could not be created or opened.
+    #[error("cannot open {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// SQLite refused.
+    #[error("database {0}")]
+    Sqlite(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e.to_string())
+    }
+}
+
+/// A session found in the store at start, rebuilt from its events.
+pub struct Restored {
+    /// The rebuilt session.
+    pub session: Session,
+    /// Its journal, durable up to the last stored event.
+    pub journal: StoreJournal,
+}
+
+/// The open store; cheap to clone (clones share the writer thread).
+#[derive(Clone)]
+pub struct Store {
+    tx: writer::WriteTx,
+    path: PathBuf,
+    _lock: std::sync::Arc<File>,
+}
+
+fn open_connection(path: &Path, sync: SyncMode) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(
+        None,
+        "synchronous",
+        if sync == SyncMode::Full {
+            "FULL"
+        } else {
+            "NORMAL"
+        },
+    )?;
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, migrates it, purges sessions whose host has been away
+    /// longer than `host_grace` (keeping their aggregates), and rebuilds the others.
+    pub fn open(
+        dir: &Path,
+        sync: SyncMode,
+        host_grace: Duration,
+    ) -> Result<(Store, Vec<Restored>), StoreError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        if lock.try_lock().is_err() {
+            return Err(StoreError::Locked(dir.to_path_buf()));
+        }
+        let path = dir.join(DB_FILE);
+        let mut conn = open_connection(&path, sync)?;
+        let from = schema::migrate(&mut conn).map_err(StoreError::Sqlite)?;
+        if from != schema::CURRENT {
+            tracing::info!(from, to = schema::CURRENT, "database schema migrated");
+        }
+        let (tx, rx) = sync_channel(QUEUE);
+        let store = Store {
+            tx: tx.clone(),
+            path: path.clone(),
+            _lock: std::sync::Arc::new(lock),
+        };
+        let restored = store.restore(&conn, host_grace)?;
+        std::thread::Builder::new()
+            .name("loupe-store".into())
+            .spawn(move || writer::run(conn, rx))
+            .map_err(io(&path))?;
+        let _ = store.tx.try_send(WriteCmd::Expire);
+        Ok((store, restored))
+    }
+
+    /// Rebuilds live sessions; ends those whose grace has passed (aggregates kept, pupils purged).
+    fn restore(
+        &self,
+        conn: &Connection,
+        host_grace: Duration,
+    ) -> Result<Vec<Restored>, StoreError> {
+        let mut sessions =
+            conn.prepare("SELECT code, last_active_unix_ms FROM sessions ORDER BY code")?;
+        let rows: Vec<(String, i64)> = sessions
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let mut events = conn.prepare("SELECT body FROM events WHERE code = ?1 ORDER BY seq")?;
+        let now = unix_ms();
+        let mut restored = Vec::new();
+        for (code, last_active) in rows {
+            let bodies: Vec<String> = events
+                .query_map(params![code], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            let parsed: Result<Vec<Event>, _> =
+                bodies.iter().map(|b| serde_json::from_str(b)).collect();
+            let session = match parsed.map(|evs| Session::replay(&evs)) {
+                Ok(Some(session)) => session,
+                Ok(None) | Err(_) => {
+                    tracing::error!(session = %code, "unreadable journal: purging it");
+                    purge(conn, &code, None)?;
+                    continue;
+                }
+            };
+            let away = Duration::from_millis(now.saturating_sub(last_active as u64));
+            if away > host_grace || session.is_ended() {
+                tracing::info!(session = %code, "session left unfinished: purging its pupils' data");
+                purge(conn, &code, report_of(&session, now))?;
+                continue;
+            }
+            let journal = StoreJournal::new(&code, self.tx.clone(), session.seq);
+            restored.push(Restored { session, journal });
+        }
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        Ok(restored)
+    }
+
+    /// A journal for a new session; its first event (`Created`) is appended by the caller.
+    pub fn journal(&self, code: &str) -> StoreJournal {
+        StoreJournal::new(code, self.tx.clone(), 0)
+    }
+
+    /// Waits (blocking) until everything queued so far is committed, or `wait` has passed.
+    pub fn flush(&self, wait: Duration) -> bool {
+        let (reply, done) = std::sync::mpsc::channel();
+        if self.tx.send(WriteCmd::Flush(reply)).is_err() {
+            return false;
+        }
+        done.recv_timeout(wait).is_ok()
+    }
+
+    /// Asks the writer to delete reports past their retention.
+    pub fn expire(&self) {
+        let _ = self.tx.try_send(WriteCmd::Expire);
+    }
+
+    /// A read-only connection for reports.
+    pub fn reader(&self) -> Result<Connection, StoreError> {
+        let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        Ok(conn)
+    }
+
+    /// Path of the database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Deletes a session's events and row, keeping `report`.
+fn purge(conn: &Connection, code: &str, report: Option<ReportRow>) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM events WHERE code = ?1", params![code])?;
+    conn.execute("DELETE FROM sessions WHERE code = ?1", params![code])?;
+    if let Some(r) = report {
+        writer::insert_report(conn, &r)?;
+    }
+    Ok(())
+}
+
+/// The aggregates worth keeping of a session that ends at `now` (none if it never started).
+pub fn report_of(session: &Session, now: u64) -> Option<ReportRow> {
+    if session.stage() == crate::protocol::Stage::Lobby {
+        return None;
+    }
+    let mut summary = session.summary();
+    summary.podium.clear();
+    let summary = serde_json::to_string(&summary).ok()?;
+    Some(ReportRow {
+        code: session.code.clone(),
+        host_hash: session.host_hash.clone(),
+        quiz_id: session.quiz.id.clone(),
+        quiz_title: session.quiz.title.clone(),
+        lang: session.quiz.lang.code().to_owned(),
+        label: session.options.label.clone(),
+        created_unix_ms: session.created_unix_ms,
+        finished_unix_ms: now,
+        expires_unix_ms: session.options.retention.expires(now),
+        summary,
+    })
+}

@@ -1,0 +1,100 @@
+//! The database schema and its migrations, versioned with SQLite's `user_version`.
+//!
+//! Every schema a released Loupe wrote is listed in [`MIGRATIONS`]; opening a database applies the
+//! ones it has not seen, in one transaction. Never edit a published step: add a new one.
+
+use rusqlite::Connection;
+
+/// Schema version this Loupe writes.
+pub const CURRENT: u32 = 2;
+
+/// Step `i` takes a database from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: sessions, their events, and the aggregate reports kept after them.
+    "CREATE TABLE sessions (
+        code TEXT PRIMARY KEY,
+        created_unix_ms INTEGER NOT NULL,
+        last_active_unix_ms INTEGER NOT NULL
+     );
+     CREATE TABLE events (
+        code TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        PRIMARY KEY (code, seq)
+     ) WITHOUT ROWID;
+     CREATE TABLE reports (
+        id INTEGER PRIMARY KEY,
+        code TEXT NOT NULL,
+        host_hash TEXT NOT NULL,
+        quiz_title TEXT NOT NULL,
+        finished_unix_ms INTEGER NOT NULL,
+        summary TEXT NOT NULL
+     );",
+    // 1 -> 2: the teacher's retention choice and more report metadata.
+    "ALTER TABLE reports ADD COLUMN quiz_id TEXT NOT NULL DEFAULT '';
+     ALTER TABLE reports ADD COLUMN lang TEXT NOT NULL DEFAULT '';
+     ALTER TABLE reports ADD COLUMN label TEXT;
+     ALTER TABLE reports ADD COLUMN created_unix_ms INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE reports ADD COLUMN expires_unix_ms INTEGER NOT NULL DEFAULT 0;
+     UPDATE reports SET expires_unix_ms = finished_unix_ms + 30 * 86400000;
+     CREATE INDEX reports_by_host ON reports (host_hash);
+     CREATE INDEX reports_by_expiry ON reports (expires_unix_ms);",
+];
+
+/// The version a database is at.
+pub fn version(conn: &Connection) -> rusqlite::Result<u32> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+}
+
+/// Brings a database up to [`CURRENT`]. Fails on a database written by a newer Loupe.
+pub fn migrate(conn: &mut Connection) -> Result<u32, String> {
+    let from = version(conn).map_err(|e| e.to_string())?;
+    if from > CURRENT {
+        return Err(format!(
+            "the database has schema version {from}, newer than this Loupe understands ({CURRENT}); \
+             use a newer Loupe or another --data folder"
+        ));
+    }
+    let tx = conn.transaction().map_err(|e| e.to_string())?;
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        tx.execute_batch(step)
+            .map_err(|e| format!("migration to version {}: {e}", i + 1))?;
+    }
+    tx.pragma_update(None, "user_version", CURRENT)
+        .map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| e.to_string())?;
+    Ok(from)
+}
+
+/// Applies only the first `to` steps: builds a database as an older Loupe left it (for tests).
+pub fn create_at_version(conn: &mut Connection, to: u32) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    for step in MIGRATIONS.iter().take(to as usize) {
+        tx.execute_batch(step)?;
+    }
+    tx.pragma_update(None, "user_version", to)?;
+    tx.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_reach_the_current_version_from_any_earlier_one() {
+        for start in 0..=CURRENT {
+            let mut conn = Connection::open_in_memory().unwrap();
+            create_at_version(&mut conn, start).unwrap();
+            assert_eq!(migrate(&mut conn).unwrap(), start);
+            assert_eq!(version(&conn).unwrap(), CURRENT);
+        }
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", CURRENT + 1)
+            .unwrap();
+        assert!(migrate(&mut conn).unwrap_err().contains("newer"));
+    }
+}

@@ -1,0 +1,204 @@
+//! The store's writer thread: the only write connection, group commit, durable watermarks.
+//!
+//! Actors hand it work with `try_send` and never wait; it takes whatever is queued, writes it in
+//! one transaction, commits, then publishes each session's durable sequence number on that
+//! session's `watch` channel (which never blocks either).
+
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection};
+use tokio::sync::watch;
+
+/// Most commands folded into one transaction.
+const GROUP: usize = 8192;
+
+/// The aggregate results kept after a session ends: no pupil data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRow {
+    /// Join code the session had.
+    pub code: String,
+    /// SHA-256 of the session's host secret: whoever holds the secret may read the report.
+    pub host_hash: String,
+    /// Quiz id.
+    pub quiz_id: String,
+    /// Quiz title.
+    pub quiz_title: String,
+    /// Quiz language.
+    pub lang: String,
+    /// The teacher's label ("4e B").
+    pub label: Option<String>,
+    /// When the session was created (Unix ms).
+    pub created_unix_ms: u64,
+    /// When it ended (Unix ms).
+    pub finished_unix_ms: u64,
+    /// When the report is deleted (Unix ms).
+    pub expires_unix_ms: u64,
+    /// The class summary as JSON (`protocol::Summary`, without the podium).
+    pub summary: String,
+}
+
+/// Work for the writer thread.
+pub enum WriteCmd {
+    /// Journal events `first_seq..` of a session (`first_seq == 1` creates the session).
+    Append {
+        /// Session code.
+        code: Arc<str>,
+        /// Sequence number of the first body.
+        first_seq: u64,
+        /// Events as JSON.
+        bodies: Vec<String>,
+        /// Where to publish the durable watermark.
+        mark: Arc<watch::Sender<u64>>,
+    },
+    /// The session ended: delete every per-pupil row, keep the report (if any).
+    End {
+        /// Session code.
+        code: Arc<str>,
+        /// Aggregates to keep.
+        report: Option<ReportRow>,
+    },
+    /// Delete reports whose retention has passed.
+    Expire,
+    /// Reply once everything sent before is committed.
+    Flush(std::sync::mpsc::Sender<()>),
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Runs until every sender is dropped.
+pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < GROUP {
+            match rx.try_recv() {
+                Ok(cmd) => batch.push(cmd),
+                Err(_) => break,
+            }
+        }
+        let mut marks: HashMap<Arc<str>, (Arc<watch::Sender<u64>>, u64)> = HashMap::new();
+        let mut flushes = Vec::new();
+        let mut checkpoint = false;
+        let result = write_batch(&mut conn, batch, &mut marks, &mut flushes, &mut checkpoint);
+        match result {
+            Ok(()) => {
+                for (mark, seq) in marks.into_values() {
+                    mark.send_if_modified(|durable| {
+                        let moved = seq > *durable;
+                        *durable = (*durable).max(seq);
+                        moved
+                    });
+                }
+                if checkpoint {
+                    // With secure_delete on, deleted rows are zeroed in the WAL; truncating it
+                    // after the checkpoint leaves no copy of them anywhere in the files.
+                    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
+                        tracing::warn!(error = %e, "WAL checkpoint failed");
+                    }
+                }
+            }
+            // The watermark does not move: the effects of these events stay unreleased, so no
+            // client is told something the journal does not hold.
+            Err(e) => tracing::error!(error = %e, "the store could not commit a batch"),
+        }
+        for f in flushes {
+            let _ = f.send(());
+        }
+    }
+    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+}
+
+type Marks = HashMap<Arc<str>, (Arc<watch::Sender<u64>>, u64)>;
+
+fn write_batch(
+    conn: &mut Connection,
+    batch: Vec<WriteCmd>,
+    marks: &mut Marks,
+    flushes: &mut Vec<std::sync::mpsc::Sender<()>>,
+    checkpoint: &mut bool,
+) -> rusqlite::Result<()> {
+    let now = unix_ms() as i64;
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT OR REPLACE INTO events (code, seq, body) VALUES (?1, ?2, ?3)",
+        )?;
+        for cmd in batch {
+            match cmd {
+                WriteCmd::Append {
+                    code,
+                    first_seq,
+                    bodies,
+                    mark,
+                } => {
+                    if first_seq == 1 {
+                        tx.execute(
+                            "INSERT OR REPLACE INTO sessions (code, created_unix_ms, last_active_unix_ms) VALUES (?1, ?2, ?2)",
+                            params![&*code, now],
+                        )?;
+                    }
+                    let last = first_seq + bodies.len() as u64 - 1;
+                    for (i, body) in bodies.iter().enumerate() {
+                        insert.execute(params![&*code, (first_seq + i as u64) as i64, body])?;
+                    }
+                    let entry = marks.entry(code).or_insert((mark, 0));
+                    entry.1 = entry.1.max(last);
+                }
+                WriteCmd::End { code, report } => {
+                    tx.execute("DELETE FROM events WHERE code = ?1", params![&*code])?;
+                    tx.execute("DELETE FROM sessions WHERE code = ?1", params![&*code])?;
+                    if let Some(r) = report {
+                        insert_report(&tx, &r)?;
+                    }
+                    *checkpoint = true;
+                }
+                WriteCmd::Expire => {
+                    let n = tx.execute(
+                        "DELETE FROM reports WHERE expires_unix_ms < ?1",
+                        params![now],
+                    )?;
+                    *checkpoint |= n > 0;
+                }
+                WriteCmd::Flush(reply) => flushes.push(reply),
+            }
+        }
+        let mut touch =
+            tx.prepare_cached("UPDATE sessions SET last_active_unix_ms = ?1 WHERE code = ?2")?;
+        for code in marks.keys() {
+            touch.execute(params![now, &**code])?;
+        }
+    }
+    tx.commit()
+}
+
+/// Inserts one report.
+pub fn insert_report(conn: &Connection, r: &ReportRow) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO reports (code, host_hash, quiz_id, quiz_title, lang, label, created_unix_ms,
+                              finished_unix_ms, expires_unix_ms, summary)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            r.code,
+            r.host_hash,
+            r.quiz_id,
+            r.quiz_title,
+            r.lang,
+            r.label,
+            r.created_unix_ms as i64,
+            r.finished_unix_ms as i64,
+            r.expires_unix_ms as i64,
+            r.summary
+        ],
+    )?;
+    Ok(())
+}
+
+/// A sender that never blocks the caller: full means "busy".
+pub type WriteTx = SyncSender<WriteCmd>;
