@@ -14,6 +14,7 @@ use futures_util::SinkExt;
 use tokio::sync::mpsc;
 use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
 
+use super::flood::{Bucket, Flow};
 use crate::app::AppState;
 use crate::protocol::{
     close, ClientMsg, Envelope, ErrorCode, Role, ServerMsg, MAX_PUPIL_MESSAGE, PROTOCOL_VERSION,
@@ -172,6 +173,11 @@ async fn serve(
     } else {
         MAX_PUPIL_MESSAGE
     };
+    let mut bucket = if me.role == Role::Host {
+        Bucket::for_host()
+    } else {
+        Bucket::for_pupil()
+    };
     let mut ping = interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut missed = 0u8;
@@ -196,6 +202,18 @@ async fn serve(
                     Some(Err(e)) => return too_big(&e).then_some((close::TOO_BIG, "message too big")),
                     Some(Ok(Message::Pong(_))) => { missed = 0; continue; }
                     Some(Ok(Message::Ping(_))) => continue,
+                    Some(Ok(_)) if !bucket.allows(Instant::now()) => {
+                        match bucket.verdict() {
+                            Flow::Close => return Some((close::FLOOD, "too many messages")),
+                            Flow::Drop { warn: true } => {
+                                let wait = bucket.retry_after().as_millis();
+                                let message = format!("too many messages: slow down (retry in {wait} ms)");
+                                reply_error(socket, seq(handle), ErrorCode::RateLimited, &message, None).await;
+                            }
+                            _ => {}
+                        }
+                        continue;
+                    }
                     Some(Ok(Message::Binary(_))) => {
                         let seq = seq(handle);
                         reply_error(socket, seq, ErrorCode::BinaryFrame, "send JSON text frames", None).await;

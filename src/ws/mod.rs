@@ -5,6 +5,7 @@
 //! tracker so shutdown can wait for it.
 
 mod connection;
+mod flood;
 
 use axum::extract::{State, WebSocketUpgrade};
 use axum::response::Response;

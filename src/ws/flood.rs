@@ -1,0 +1,117 @@
+//! A per-connection token bucket: a pupil tapping fast is fine, a script flooding is told, then cut.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+/// What to do with one incoming message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Within the budget: handle it.
+    Pass,
+    /// Over the budget: drop it; `warn` is true the first time in a row (send `rate_limited`).
+    Drop {
+        /// Tell the client (once per burst of drops).
+        warn: bool,
+    },
+    /// Still flooding after the warning: close the connection (4029).
+    Close,
+}
+
+/// Refills `rate` tokens a second up to `burst`; each message takes one. Going `burst` messages
+/// into debt closes the connection.
+#[derive(Debug)]
+pub struct Bucket {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    last: Instant,
+    warned: bool,
+    last_flow: Flow,
+}
+
+impl Bucket {
+    /// A full bucket.
+    pub fn new(rate: f64, burst: f64) -> Bucket {
+        Bucket {
+            tokens: burst,
+            rate,
+            burst,
+            last: Instant::now(),
+            warned: false,
+            last_flow: Flow::Pass,
+        }
+    }
+
+    /// Budget for pupils and screens: 10 messages a second, bursts of 30.
+    pub fn for_pupil() -> Bucket {
+        Bucket::new(10.0, 30.0)
+    }
+
+    /// Budget for hosts (a console replays a few commands on reconnect): 50 a second, bursts of 100.
+    pub fn for_host() -> Bucket {
+        Bucket::new(50.0, 100.0)
+    }
+
+    /// Accounts for one message arriving at `now`.
+    pub fn take(&mut self, now: Instant) -> Flow {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            self.warned = false;
+            return Flow::Pass;
+        }
+        if self.tokens < -self.burst {
+            return Flow::Close;
+        }
+        let warn = !self.warned;
+        self.warned = true;
+        Flow::Drop { warn }
+    }
+
+    /// Charges one message; whether it may be handled (else see [`Bucket::verdict`]).
+    pub fn allows(&mut self, now: Instant) -> bool {
+        self.last_flow = self.take(now);
+        self.last_flow == Flow::Pass
+    }
+
+    /// The outcome of the last [`Bucket::allows`].
+    pub fn verdict(&self) -> Flow {
+        self.last_flow
+    }
+
+    /// How long until one message would pass again (for the error text).
+    pub fn retry_after(&self) -> Duration {
+        Duration::from_secs_f64(((1.0 - self.tokens) / self.rate).max(0.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_passes_a_flood_is_warned_then_closed() {
+        let start = Instant::now();
+        let mut b = Bucket::new(10.0, 30.0);
+        for _ in 0..30 {
+            assert_eq!(b.take(start), Flow::Pass);
+        }
+        assert_eq!(b.take(start), Flow::Drop { warn: true });
+        for _ in 0..29 {
+            assert_eq!(b.take(start), Flow::Drop { warn: false });
+        }
+        assert_eq!(b.take(start), Flow::Close);
+    }
+
+    #[test]
+    fn steady_taps_never_trip() {
+        let start = Instant::now();
+        let mut b = Bucket::for_pupil();
+        for i in 0..1000u64 {
+            assert_eq!(b.take(start + Duration::from_millis(i * 100)), Flow::Pass);
+        }
+    }
+}
