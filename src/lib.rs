@@ -16,7 +16,8 @@
 //! - [`session`]: the pure event-sourced machine (`decide`/`apply`), the actor that owns one
 //!   session, the journal seam and the registry of join codes;
 //! - [`quiz`]: the quiz model, TOML loading and `loupe check`;
-//! - [`client`]: the typed protocol client shared by the tests and the load generator.
+//! - [`client`]: the typed protocol client shared by the tests and the load generator;
+//! - [`reconnect`]: when clients retry after losing the server (backoff with full jitter).
 //!
 //! The shape is explained in `docs/ARCHITECTURE.md`.
 #![forbid(unsafe_code)]
@@ -28,6 +29,7 @@ pub mod http;
 pub mod net;
 pub mod protocol;
 pub mod quiz;
+pub mod reconnect;
 pub mod session;
 pub mod ws;
 pub mod store;

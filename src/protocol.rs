@@ -197,6 +197,12 @@ pub struct SessionInfo {
     /// Content warning of the quiz, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_warning: Option<String>,
+    /// A local contact the teacher typed for the help screen (e.g. "Mme Martin, CPE, bureau 12").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_contact: Option<String>,
+    /// Phones show the advice but not the score number.
+    #[serde(default)]
+    pub hide_score: bool,
 }
 
 /// Where the session is, as every role sees it.
@@ -599,7 +605,7 @@ pub enum ErrorCode {
 pub mod close {
     /// The session ended.
     pub const ENDED: u16 = 4000;
-    /// A newer connection of the same pupil (or screen) took over.
+    /// A newer connection of the same pupil took over (hosts and screens may have several).
     pub const REPLACED: u16 = 4001;
     /// The host removed this pupil.
     pub const REMOVED: u16 = 4002;

@@ -6,8 +6,6 @@
 //! their events are durable.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -85,7 +83,6 @@ pub struct Actor {
     offset_ms: Millis,
     conns: Conns,
     pending: VecDeque<(u64, Deliver)>,
-    released: Arc<AtomicU64>,
     count: Throttle,
     presence: Throttle,
     help: Throttle,
@@ -96,12 +93,7 @@ pub struct Actor {
 
 impl Actor {
     /// An actor for `machine`, whose events so far are in `journal`.
-    pub fn new(
-        machine: Session,
-        journal: Box<dyn Journal>,
-        limits: Limits,
-        released: Arc<AtomicU64>,
-    ) -> Actor {
+    pub fn new(machine: Session, journal: Box<dyn Journal>, limits: Limits) -> Actor {
         let offset_ms = machine.last_ms;
         Actor {
             machine,
@@ -111,7 +103,6 @@ impl Actor {
             offset_ms,
             conns: Conns::default(),
             pending: VecDeque::new(),
-            released,
             count: Throttle::new(COUNT_EVERY),
             presence: Throttle::new(PRESENCE_EVERY),
             help: Throttle::new(HELP_EVERY),
@@ -344,7 +335,6 @@ impl Actor {
                 Deliver::Effect(Effect::Kick(pupil)) => self.conns.kick(pupil),
                 Deliver::Direct(conn, msg) => self.conns.send(conn, frame(seq, msg)),
             }
-            self.released.fetch_max(seq, Ordering::Relaxed);
         }
     }
 
@@ -426,17 +416,19 @@ impl Actor {
     }
 
     fn attach(&mut self, conn: ConnId, role: Role, secret: Option<String>, link: ConnLink) {
-        let (pupil, token) = match (role, secret) {
-            (Role::Host, Some(s)) if secret::matches(&s, &self.machine.host_hash) => (None, None),
+        let (viewer, token) = match (role, secret) {
+            (Role::Host, Some(s)) if secret::matches(&s, &self.machine.host_hash) => {
+                (Viewer::Host, None)
+            }
             (Role::Screen, Some(s)) if secret::matches(&s, &self.machine.screen_hash) => {
-                (None, None)
+                (Viewer::Screen, None)
             }
             (Role::Host | Role::Screen, _) => {
                 return self.turn_away(link, ErrorCode::BadSecret, "wrong secret for this session");
             }
             (Role::Player, Some(token)) => match self.machine.pupil_by_token(&secret::hash(&token))
             {
-                Some(p) => (Some(p), None),
+                Some(p) => (Viewer::Pupil(p), None),
                 None => {
                     return self.turn_away(link, ErrorCode::BadToken, "unknown or expired token")
                 }
@@ -463,8 +455,12 @@ impl Actor {
                 if self.commit(events).is_err() {
                     return self.turn_away(link, ErrorCode::Busy, "the server is busy; try again");
                 }
-                (Some(pupil), Some(token))
+                (Viewer::Pupil(pupil), Some(token))
             }
+        };
+        let pupil = match viewer {
+            Viewer::Pupil(p) => Some(p),
+            Viewer::Host | Viewer::Screen => None,
         };
         let seq = self.machine.seq;
         self.conns.attach(conn, role, pupil, link, seq);
@@ -486,12 +482,6 @@ impl Actor {
                 name,
             },
         );
-        let viewer = match (role, pupil) {
-            (Role::Host, _) => Viewer::Host,
-            (Role::Screen, _) => Viewer::Screen,
-            (Role::Player, Some(p)) => Viewer::Pupil(p),
-            (Role::Player, None) => Viewer::Screen,
-        };
         for msg in self.machine.snapshot(viewer, self.now_ms()) {
             self.queue(conn, msg);
         }
@@ -538,6 +528,8 @@ impl Actor {
             questions: quiz.questions.len() as u32,
             min_count: self.machine.options.min_count,
             content_warning: quiz.content_warning.clone(),
+            local_contact: self.machine.options.local_contact.clone(),
+            hide_score: self.machine.options.hide_score,
         }
     }
 }

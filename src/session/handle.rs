@@ -1,6 +1,6 @@
 //! How the rest of Loupe talks to a session actor: a cloneable handle and the messages it carries.
 
-use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU16, Ordering};
 use std::sync::Arc;
 
 use axum::extract::ws::Utf8Bytes;
@@ -122,7 +122,14 @@ pub struct SessionHandle {
     pub control: mpsc::Sender<Control>,
     /// Pupil input channel.
     pub inputs: mpsc::Sender<PupilInput>,
-    /// The highest sequence number released to clients, for messages a connection writes
-    /// itself (errors, pongs).
-    pub released: Arc<AtomicU64>,
+    /// SHA-256 of the host secret (fixed for the session's life), so HTTP calls made on the
+    /// host's behalf (pairing a phone remote) can be checked without a round trip to the actor.
+    pub host_hash: Arc<str>,
+}
+
+impl SessionHandle {
+    /// Whether `secret` is this session's host secret (compared in constant time).
+    pub fn is_host_secret(&self, secret: &str) -> bool {
+        super::secret::matches(secret, &self.host_hash)
+    }
 }

@@ -5,7 +5,6 @@
 //! hour, so a pupil with an old QR code cannot land in someone else's lesson.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -191,15 +190,14 @@ impl Registry {
     fn spawn(&self, machine: Session, journal: Box<dyn Journal>, restored: bool) -> SessionHandle {
         let (control_tx, control_rx) = mpsc::channel(CONTROL_QUEUE);
         let (input_tx, input_rx) = mpsc::channel(INPUT_QUEUE);
-        let released = Arc::new(AtomicU64::new(machine.seq));
         let code: Arc<str> = machine.code.as_str().into();
         let handle = SessionHandle {
             code: code.clone(),
             control: control_tx,
             inputs: input_tx,
-            released: released.clone(),
+            host_hash: machine.host_hash.as_str().into(),
         };
-        let mut actor = Actor::new(machine, journal, self.inner.limits.clone(), released);
+        let mut actor = Actor::new(machine, journal, self.inner.limits.clone());
         if restored {
             actor.pause_if_open();
         }

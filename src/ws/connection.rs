@@ -181,6 +181,9 @@ async fn serve(
     let mut ping = interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut missed = 0u8;
+    // Highest sequence number written to this socket: the connection's own replies (errors,
+    // pongs) carry it, so `seq` never goes down on one socket.
+    let mut written = 0u64;
     loop {
         tokio::select! {
             biased;
@@ -192,8 +195,9 @@ async fn serve(
                 let Some(frame) = frame else {
                     return Some((ctl.code().unwrap_or(close::ENDED), reason(ctl.code())));
                 };
-                if write_batch(socket, &mut rx, frame).await.is_err() {
-                    return None;
+                match write_batch(socket, &mut rx, frame).await {
+                    Ok(last) => written = written.max(last),
+                    Err(_) => return None,
                 }
             }
             msg = socket.recv() => {
@@ -208,15 +212,14 @@ async fn serve(
                             Flow::Drop { warn: true } => {
                                 let wait = bucket.retry_after().as_millis();
                                 let message = format!("too many messages: slow down (retry in {wait} ms)");
-                                reply_error(socket, seq(handle), ErrorCode::RateLimited, &message, None).await;
+                                reply_error(socket, written, ErrorCode::RateLimited, &message, None).await;
                             }
                             _ => {}
                         }
                         continue;
                     }
                     Some(Ok(Message::Binary(_))) => {
-                        let seq = seq(handle);
-                        reply_error(socket, seq, ErrorCode::BinaryFrame, "send JSON text frames", None).await;
+                        reply_error(socket, written, ErrorCode::BinaryFrame, "send JSON text frames", None).await;
                         continue;
                     }
                     Some(Ok(Message::Text(text))) => text,
@@ -224,8 +227,8 @@ async fn serve(
                 if text.len() > limit {
                     return Some((close::TOO_BIG, "message too big"));
                 }
-                if let Err((code, message, name)) = route(socket, handle, me, &text).await {
-                    reply_error(socket, seq(handle), code, &message, name).await;
+                if let Err((code, message, name)) = route(socket, handle, me, &text, written).await {
+                    reply_error(socket, written, code, &message, name).await;
                 }
             }
             _ = ping.tick() => {
@@ -255,6 +258,7 @@ async fn route(
     handle: &SessionHandle,
     me: Me,
     text: &str,
+    written: u64,
 ) -> Result<(), RouteError> {
     let msg = parse(text).map_err(|(code, message)| (code, message, None))?;
     let name = Some(msg.name());
@@ -282,7 +286,7 @@ async fn route(
             ));
         }
         ClientMsg::Ping { nonce } => {
-            let frame = envelope(seq(handle), ServerMsg::Pong { nonce });
+            let frame = envelope(written, ServerMsg::Pong { nonce });
             let _ = socket.send(Message::Text(frame)).await;
             return Ok(());
         }
@@ -346,20 +350,35 @@ fn host_command(msg: ClientMsg) -> Option<HostCommand> {
     })
 }
 
-/// Writes `first` and whatever else is queued (up to a batch), then flushes once.
+/// Writes `first` and whatever else is queued (up to a batch), then flushes once. Returns the
+/// highest sequence number written.
 async fn write_batch(
     socket: &mut WebSocket,
     rx: &mut mpsc::Receiver<Utf8Bytes>,
     first: Utf8Bytes,
-) -> Result<(), axum::Error> {
+) -> Result<u64, axum::Error> {
+    let mut last = frame_seq(&first);
     socket.feed(Message::Text(first)).await?;
     for _ in 1..WRITE_BATCH {
         match rx.try_recv() {
-            Ok(frame) => socket.feed(Message::Text(frame)).await?,
+            Ok(frame) => {
+                last = last.max(frame_seq(&frame));
+                socket.feed(Message::Text(frame)).await?
+            }
             Err(_) => break,
         }
     }
-    socket.flush().await
+    socket.flush().await?;
+    Ok(last)
+}
+
+/// The sequence number at the front of a frame serialised by the actor (`{"seq":N,…`).
+fn frame_seq(frame: &str) -> u64 {
+    let digits = frame.strip_prefix("{\"seq\":").unwrap_or("");
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse().unwrap_or(0)
 }
 
 /// Parses a client message, telling malformed JSON from an unknown type.
@@ -434,10 +453,6 @@ fn reason(code: Option<u16>) -> &'static str {
         Some(close::RESTART) => "server restarting; reconnect shortly",
         _ => "session ended",
     }
-}
-
-fn seq(handle: &SessionHandle) -> u64 {
-    handle.released.load(Ordering::Relaxed)
 }
 
 fn envelope(seq: u64, msg: ServerMsg) -> Utf8Bytes {

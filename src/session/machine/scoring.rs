@@ -212,7 +212,7 @@ impl Session {
             .filter_map(|q| self.question_summary(q))
             .collect();
         Summary {
-            pupils: self.pupils.len() as u32,
+            pupils: self.active_pupils(),
             scored: scores.len() as u32,
             histogram,
             mean,

@@ -1,0 +1,385 @@
+//! Whole sessions end to end: a 30-pupil reflection lesson over every question kind, small-count
+//! hiding, and challenge mode.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::flow::{self, Shown};
+use common::model::{self, opts, Votes};
+use common::{lesson, TestServer, T};
+use loupe::protocol::Choice::{self, Pass};
+use loupe::protocol::{ClientMsg, ErrorCode, ServerMsg, Stage};
+use serde_json::json;
+
+/// A 30-pupil reflection lesson over every question kind (passes, changed answers, a late joiner,
+/// a pause, a revote, a skip, show_results, a help request): exact tallies at each close, the class
+/// summary, each pupil's exact private score; no counts while open; the screen sees nothing private.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_reflection_lesson() -> anyhow::Result<()> {
+    let server = TestServer::plain().await?;
+    let quiz = model::fixture("test-kinds")?;
+    let (s, mut host, mut screen) =
+        flow::host_and_screen(&server, json!({"quiz": "test-kinds"})).await?;
+    let mut pupils = flow::join_many(&server, &s.code, 29).await?;
+    assert!(
+        pupils.iter().all(|p| p.welcome.name.is_none()),
+        "no names in reflection mode"
+    );
+    host.joined(29).await?;
+    let mut first: BTreeMap<&str, Votes> = BTreeMap::new();
+    let (h, sc) = (&mut host, &mut screen);
+
+    h.send(ClientMsg::Start).await?;
+    h.stage(Stage::Intro).await?;
+    h.send(ClientMsg::Next).await?;
+    match h.until(|m| matches!(m, ServerMsg::Facilitator(_))).await? {
+        ServerMsg::Facilitator(f) => {
+            assert_eq!(
+                (f.question.as_str(), f.correct.as_slice()),
+                ("q-single", &[1u8][..])
+            );
+            assert_eq!(f.prompt.as_deref(), Some("Why B?"));
+        }
+        other => anyhow::bail!("{other:?}"),
+    }
+    // q-single: passes, no answer from P28, and changed answers (highest client_seq wins).
+    let v = flow::answer_all(&mut pupils, "q-single", 1, |i| match i {
+        28 => vec![],
+        _ if i % 10 == 9 => vec![Pass],
+        _ if matches!(i % 7, 0) => vec![opts(&[3]), opts(&[(i % 4) as u8])],
+        _ => vec![opts(&[(i % 4) as u8])],
+    })
+    .await?;
+    lesson::close(h, sc, &quiz, "q-single", &v, None).await?;
+    lesson::reveal(h, sc, &mut pupils, &quiz, "q-single", &v).await?;
+    // Second vote: everyone now picks B (P28 too); scores keep the first vote.
+    h.send(ClientMsg::Revote).await?;
+    let v2 = flow::answer_all(&mut pupils, "q-single", 2, |i| {
+        vec![if i % 10 == 9 { Pass } else { opts(&[1]) }]
+    })
+    .await?;
+    lesson::close(h, sc, &quiz, "q-single", &v, Some(&v2)).await?;
+    first.insert("q-single", v);
+
+    h.send(ClientMsg::Next).await?;
+    let v = flow::answer_all(&mut pupils, "q-multi", 1, |i| match i % 6 {
+        0 => vec![opts(&[0, 2])],
+        1 => vec![opts(&[0])],
+        2 => vec![opts(&[0, 1])],
+        3 => vec![opts(&[0, 1, 2])],
+        4 => vec![opts(&[3])],
+        _ => vec![Pass],
+    })
+    .await?;
+    lesson::close(h, sc, &quiz, "q-multi", &v, None).await?;
+    lesson::reveal(h, sc, &mut pupils, &quiz, "q-multi", &v).await?;
+    first.insert("q-multi", v);
+
+    // q-tf: P29 joins late (while it is open); a pause refuses answers until resume.
+    h.send(ClientMsg::Next).await?;
+    h.until(|m| matches!(m, ServerMsg::Phase { stage: Stage::Open, question: Some(q), .. } if q == "q-tf")).await?;
+    let mut late = flow::join(&server, &s.code).await?;
+    flow::question(&mut late, "q-tf", 1).await?;
+    pupils.push(late);
+    h.joined(30).await?;
+    h.send(ClientMsg::Pause).await?;
+    h.until(|m| matches!(m, ServerMsg::Phase { paused: true, .. }))
+        .await?;
+    h.until(|m| matches!(m, ServerMsg::Timer { paused: true, .. }))
+        .await?;
+    flow::question(&mut pupils[0], "q-tf", 1).await?;
+    let seq = pupils[0].seq + 1;
+    let code = flow::refused(&mut pupils[0].client, "q-tf", 1, seq, opts(&[1])).await?;
+    assert_eq!(code, ErrorCode::Paused);
+    h.send(ClientMsg::Resume).await?;
+    h.until(|m| matches!(m, ServerMsg::Phase { paused: false, .. }))
+        .await?;
+    let v = flow::answer_all(&mut pupils, "q-tf", 1, |i| match i {
+        _ if i % 5 == 4 => vec![Pass],
+        _ if i % 3 == 1 => vec![opts(&[0])],
+        _ => vec![opts(&[1])],
+    })
+    .await?;
+    assert_eq!(
+        lesson::close(h, sc, &quiz, "q-tf", &v, None).await?,
+        30,
+        "pupils who could answer"
+    );
+    lesson::reveal(h, sc, &mut pupils, &quiz, "q-tf", &v).await?;
+    first.insert("q-tf", v);
+
+    // q-scale (opinion): a pupil asks to talk to an adult; the host is told at once, not the screen.
+    h.send(ClientMsg::Next).await?;
+    pupils[3].client.send(&ClientMsg::TalkToAdult).await?;
+    match h
+        .until(|m| matches!(m, ServerMsg::HelpRequests { .. }))
+        .await?
+    {
+        ServerMsg::HelpRequests { new, total } => assert_eq!((new, total), (1, 1)),
+        other => anyhow::bail!("{other:?}"),
+    }
+    let v = flow::answer_all(&mut pupils, "q-scale", 1, |i| {
+        vec![if i % 8 == 7 {
+            Pass
+        } else {
+            opts(&[(i % 5) as u8])
+        }]
+    })
+    .await?;
+    lesson::close(h, sc, &quiz, "q-scale", &v, None).await?;
+    first.insert("q-scale", v);
+
+    h.send(ClientMsg::Next).await?;
+    let v = flow::answer_all(&mut pupils, "q-self", 1, |i| {
+        vec![if i == 29 {
+            Pass
+        } else {
+            opts(&[(i % 3) as u8])
+        }]
+    })
+    .await?;
+    lesson::close(h, sc, &quiz, "q-self", &v, None).await?;
+    lesson::reveal(h, sc, &mut pupils, &quiz, "q-self", &v).await?;
+    first.insert("q-self", v);
+
+    // q-skip: two answers, then the host skips straight to q-sensitive.
+    h.send(ClientMsg::Next).await?;
+    let v = flow::answer_all(&mut pupils, "q-skip", 1, |i| {
+        if i < 2 {
+            vec![opts(&[0])]
+        } else {
+            vec![]
+        }
+    })
+    .await?;
+    h.count("q-skip", 1, v.answered()).await?;
+    h.send(ClientMsg::Skip).await?;
+    let v = flow::answer_all(&mut pupils, "q-sensitive", 1, |i| match i {
+        0 | 1 => vec![opts(&[1])],
+        _ if i % 10 == 3 => vec![Pass],
+        _ => vec![opts(&[0])],
+    })
+    .await?;
+    lesson::close(h, sc, &quiz, "q-sensitive", &v, None).await?;
+    assert_eq!(
+        v.distribution(model::question(&quiz, "q-sensitive")?, lesson::MIN)
+            .counts,
+        Some(vec![Some(25), None, None])
+    );
+    first.insert("q-sensitive", v);
+
+    // Review an earlier question, then carry on after the last one opened.
+    h.send(ClientMsg::ShowResults {
+        question: "q-multi".into(),
+    })
+    .await?;
+    h.stage(Stage::Review).await?;
+    let want = Shown {
+        results: first["q-multi"].distribution(model::question(&quiz, "q-multi")?, lesson::MIN),
+        second_vote: None,
+        correct: Some(vec![0, 2]),
+    };
+    for w in [&mut *h, &mut *sc] {
+        assert_eq!(w.results("q-multi").await?, want, "show_results q-multi");
+    }
+    h.send(ClientMsg::Next).await?;
+    let v = flow::answer_all(&mut pupils, "q-self-multi", 1, |i| match (i, i % 4) {
+        (5, _) => vec![],
+        (29, _) => vec![opts(&[1, 3])],
+        (_, 0) => vec![opts(&[0, 1, 3])],
+        (_, 1) => vec![opts(&[1])],
+        (_, 2) => vec![opts(&[2])],
+        _ => vec![opts(&[0, 3])],
+    })
+    .await?;
+    lesson::close(h, sc, &quiz, "q-self-multi", &v, None).await?;
+    lesson::reveal(h, sc, &mut pupils, &quiz, "q-self-multi", &v).await?;
+    first.insert("q-self-multi", v);
+
+    h.send(ClientMsg::Next).await?;
+    lesson::check_results(&quiz, &mut pupils, &first).await?;
+    let expected: Vec<u8> = (0..30)
+        .filter_map(|i| lesson::expected(&quiz, &first, i).score)
+        .collect();
+    let ServerMsg::Summary(sum) = h.until(|m| matches!(m, ServerMsg::Summary(_))).await? else {
+        unreachable!()
+    };
+    lesson::check_summary(&quiz, &sum, &first, &v2, &expected)?;
+    let ServerMsg::Summary(on_screen) = sc.until(|m| matches!(m, ServerMsg::Summary(_))).await?
+    else {
+        unreachable!()
+    };
+    assert_eq!(on_screen, sum, "the screen shows the same summary");
+    flow::check_log(&host.log, false)?;
+    flow::check_log(&screen.log, true)?;
+    Ok(())
+}
+
+/// With fewer than `min_count` non-pass answers the whole distribution is hidden (passes still
+/// count), and with fewer than `min_count` scored pupils so are the summary's statistics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn few_answers_hide_the_distribution() -> anyhow::Result<()> {
+    let server = TestServer::plain().await?;
+    let quiz = model::fixture("test-kinds")?;
+    let (s, mut host, mut screen) =
+        flow::host_and_screen(&server, json!({"quiz": "test-kinds"})).await?;
+    let mut pupils = flow::join_many(&server, &s.code, 3).await?;
+    host.send(ClientMsg::Start).await?;
+    host.send(ClientMsg::Next).await?;
+    let v = flow::answer_all(&mut pupils, "q-single", 1, |i| {
+        vec![[opts(&[1]), opts(&[2]), Pass][i].clone()]
+    })
+    .await?;
+    assert_eq!(
+        v.distribution(model::question(&quiz, "q-single")?, lesson::MIN)
+            .counts,
+        None
+    );
+    lesson::close(&mut host, &mut screen, &quiz, "q-single", &v, None).await?;
+    lesson::reveal(&mut host, &mut screen, &mut pupils, &quiz, "q-single", &v).await?;
+    // Two scored pupils (< min_count): the summary hides mean, median and histogram.
+    host.send(ClientMsg::Finish).await?;
+    let ServerMsg::Summary(sum) = host.until(|m| matches!(m, ServerMsg::Summary(_))).await? else {
+        unreachable!()
+    };
+    assert_eq!(
+        (sum.pupils, sum.scored, sum.mean, sum.median),
+        (3, 2, None, None)
+    );
+    assert_eq!(sum.histogram, [0; 10]);
+    flow::check_log(&screen.log, true)
+}
+
+/// Challenge mode: distinct pseudonyms, the host's player list, a podium of at most three, a rank
+/// only for pupils in the top third, and +30 s only on a timed question.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn challenge_mode() -> anyhow::Result<()> {
+    let server = TestServer::plain().await?;
+    let body = json!({"quiz": "test-challenge", "mode": "challenge"});
+    let (s, mut host, mut screen) = flow::host_and_screen(&server, body).await?;
+    let mut pupils = flow::join_many(&server, &s.code, 9).await?;
+    let names: Vec<String> = pupils
+        .iter()
+        .filter_map(|p| p.welcome.name.clone())
+        .collect();
+    let distinct: BTreeSet<&String> = names.iter().collect();
+    assert!(
+        names.len() == 9 && distinct.len() == 9 && names.iter().all(|n| !n.is_empty()),
+        "{names:?}"
+    );
+    let listed = host
+        .until(|m| matches!(m, ServerMsg::Players { players } if players.len() == 9))
+        .await?;
+    let ServerMsg::Players { players } = listed else {
+        unreachable!()
+    };
+    assert_eq!(
+        players.iter().map(|p| &p.name).collect::<BTreeSet<_>>(),
+        distinct
+    );
+    let top: BTreeSet<&String> = names[..3].iter().collect();
+
+    host.send(ClientMsg::Start).await?;
+    for (q, right) in [("c1", 0u8), ("c2", 0), ("c3", 1)] {
+        host.send(ClientMsg::Next).await?;
+        let Some(p0) = pupils.first_mut() else {
+            unreachable!()
+        };
+        let asked = flow::question_on(&mut p0.client, q, 1).await?;
+        p0.open = Some((q.to_owned(), 1));
+        let ServerMsg::Question { time_left_ms, .. } = asked.msg else {
+            unreachable!()
+        };
+        host.send(ClientMsg::AddTime).await?;
+        if q == "c3" {
+            assert!(
+                time_left_ms.is_some_and(|t| t <= 300_000),
+                "{time_left_ms:?}"
+            );
+            let more = host.until(|m| matches!(m, ServerMsg::Timer { .. })).await?;
+            assert!(
+                matches!(more, ServerMsg::Timer { time_left_ms: Some(t), .. } if t > 300_000),
+                "{more:?}"
+            );
+        } else {
+            assert_eq!(time_left_ms, None);
+            let e = host.until(|m| matches!(m, ServerMsg::Error { .. })).await?;
+            assert!(
+                matches!(
+                    e,
+                    ServerMsg::Error {
+                        code: ErrorCode::NoTimer,
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+        }
+        let wrong: Choice = opts(&[1 - right]);
+        let v = flow::answer_all(&mut pupils, q, 1, |i| {
+            vec![if i < 3 { opts(&[right]) } else { wrong.clone() }]
+        })
+        .await?;
+        host.count(q, 1, v.answered()).await?;
+        host.send(ClientMsg::Reveal).await?;
+        match flow::reveal_all(&mut pupils, q).await? {
+            ServerMsg::Reveal { podium, .. } => assert!(podium.is_empty(), "phones get no podium"),
+            other => anyhow::bail!("{other:?}"),
+        }
+        for w in [&mut host, &mut screen] {
+            let ServerMsg::Reveal { podium, .. } =
+                w.until(|m| matches!(m, ServerMsg::Reveal { .. })).await?
+            else {
+                unreachable!()
+            };
+            assert!(
+                podium.len() <= 3 && podium.iter().all(|e| top.contains(&e.name)),
+                "{podium:?}"
+            );
+        }
+    }
+    host.send(ClientMsg::Next).await?;
+    let ServerMsg::Summary(sum) = host.until(|m| matches!(m, ServerMsg::Summary(_))).await? else {
+        unreachable!()
+    };
+    assert!(
+        !sum.podium.is_empty() && sum.podium.len() <= 3,
+        "{:?}",
+        sum.podium
+    );
+    assert!(
+        sum.podium
+            .iter()
+            .all(|e| top.contains(&e.name) && (1..=3).contains(&e.rank)),
+        "{:?}",
+        sum.podium
+    );
+    let mut points = Vec::new();
+    for (i, p) in pupils.iter_mut().enumerate() {
+        let ServerMsg::Result(r) = p
+            .client
+            .recv_until(T, |m| matches!(m, ServerMsg::Result(_)))
+            .await?
+            .msg
+        else {
+            unreachable!()
+        };
+        if i < 3 {
+            assert!(
+                r.rank.is_some_and(|k| (1..=3).contains(&k)),
+                "pupil {i} in the top third: {:?}",
+                r.rank
+            );
+        } else {
+            assert_eq!(r.rank, None, "pupil {i} is not in the top third");
+        }
+        points.push(r.points.unwrap_or(0));
+    }
+    assert!(
+        points[..3].iter().min() > points[3..].iter().max(),
+        "points {points:?}"
+    );
+    flow::check_log(&screen.log, true)?;
+    flow::check_log(&host.log, false)
+}
