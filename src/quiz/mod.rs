@@ -39,6 +39,30 @@ pub fn bundled() -> &'static [(&'static str, &'static str)] {
             "quizzes/reseaux-en.toml",
             include_str!("../../quizzes/reseaux-en.toml"),
         ),
+        (
+            "quizzes/cyberharcelement-fr.toml",
+            include_str!("../../quizzes/cyberharcelement-fr.toml"),
+        ),
+        (
+            "quizzes/cyberbullying-en.toml",
+            include_str!("../../quizzes/cyberbullying-en.toml"),
+        ),
+        (
+            "quizzes/reputation-fr.toml",
+            include_str!("../../quizzes/reputation-fr.toml"),
+        ),
+        (
+            "quizzes/reputation-en.toml",
+            include_str!("../../quizzes/reputation-en.toml"),
+        ),
+        (
+            "quizzes/loi-fr.toml",
+            include_str!("../../quizzes/loi-fr.toml"),
+        ),
+        (
+            "quizzes/law-en.toml",
+            include_str!("../../quizzes/law-en.toml"),
+        ),
     ]
 }
 

@@ -248,70 +248,145 @@ fn knowledge_questions_need_their_right_answer() {
     assert!(ps[0].message.contains("`weight` only applies"));
 }
 
+/// The bundled themes: each French quiz and its English adaptation, which share question ids so a
+/// teacher can switch language and results can be compared.
+const THEMES: [(&str, &str); 4] = [
+    ("reseaux-fr", "reseaux-en"),
+    ("cyberharcelement-fr", "cyberbullying-en"),
+    ("reputation-fr", "reputation-en"),
+    ("loi-fr", "law-en"),
+];
+
 #[test]
 fn bundled_quizzes_are_valid_and_complete() {
     let library = load_library(None).unwrap();
     assert_eq!(library.len(), bundled().len());
+    assert_eq!(library.len(), 2 * THEMES.len(), "every quiz is in a theme");
     let ids: Vec<_> = library.list().iter().map(|q| q.id.clone()).collect();
     assert_eq!(
         ids,
-        ["reseaux-en", "reseaux-fr"],
+        [
+            "reseaux-en",
+            "cyberbullying-en",
+            "reputation-en",
+            "law-en",
+            "cyberharcelement-fr",
+            "reputation-fr",
+            "reseaux-fr",
+            "loi-fr",
+        ],
         "sorted by lang then title"
     );
     for quiz in library.list() {
-        let n = quiz.questions.len();
-        assert!((12..=16).contains(&n), "{}: {n} questions", quiz.id);
-        let core = quiz.questions.iter().filter(|q| q.core).count();
-        assert!(
-            (8..=10).contains(&core),
-            "{}: {core} core questions",
-            quiz.id
-        );
-        let count = |s: Scoring| quiz.questions.iter().filter(|q| q.scoring() == s).count();
-        assert!(count(Scoring::Knowledge) >= 2, "{}", quiz.id);
-        assert!(count(Scoring::SelfAssessment) >= 6, "{}", quiz.id);
-        assert!((1..=2).contains(&count(Scoring::Opinion)), "{}", quiz.id);
-        for q in &quiz.questions {
-            let words = q.text.split_whitespace().count();
-            assert!(words <= 25, "{}/{}: {words} words", quiz.id, q.id);
-            let n = &q.notes;
-            let complete = [&n.prompt, &n.key_fact, &n.source, &n.tip];
-            assert!(
-                complete.iter().all(|s| s.is_some()),
-                "{}/{}: notes",
-                quiz.id,
-                q.id
-            );
-            if q.scoring() == Scoring::Knowledge {
-                assert!(q.explanation.is_some(), "{}/{}: explanation", quiz.id, q.id);
-            }
-            if q.scoring() == Scoring::SelfAssessment {
-                assert!(q.advice.is_some(), "{}/{}: advice", quiz.id, q.id);
-            }
-        }
-        assert!(quiz.resources.len() >= 3, "{}", quiz.id);
-        assert!(quiz.content_warning.is_some());
+        check_lesson(&quiz);
     }
-    let fr = library.get("reseaux-fr").unwrap();
-    let en = library.get("reseaux-en").unwrap();
-    assert_eq!(
-        fr.questions.len(),
-        en.questions.len(),
-        "the two versions match"
-    );
-    for (f, e) in fr.questions.iter().zip(&en.questions) {
-        assert_eq!(
-            (f.kind, f.core, f.sensitive, f.scoring()),
-            (e.kind, e.core, e.sensitive, e.scoring())
-        );
-    }
-    for name in ["3018", "119", "17 ou 112", "114"] {
-        assert!(
-            fr.resources.iter().any(|r| r.name.starts_with(name)),
-            "{name}"
-        );
+    for (fr, en) in THEMES {
+        check_adaptation(&library.get(fr).unwrap(), &library.get(en).unwrap());
     }
     assert!(library.get("nope").is_none());
+}
+
+/// A bundled quiz is a ready lesson: 12–20 questions with a core of 8–10, mixed kinds, short
+/// questions, complete notes, feedback on every scored question, a reachable 0 and 100, bands
+/// over 0..=100, a content warning and help resources.
+fn check_lesson(quiz: &model::Quiz) {
+    let id = &quiz.id;
+    let n = quiz.questions.len();
+    assert!((12..=20).contains(&n), "{id}: {n} questions");
+    let core = quiz.questions.iter().filter(|q| q.core).count();
+    assert!((8..=10).contains(&core), "{id}: {core} core questions");
+    assert_eq!(quiz.minutes, 55, "{id}: a 55-minute lesson");
+    let count = |s: Scoring| quiz.questions.iter().filter(|q| q.scoring() == s).count();
+    assert!(count(Scoring::Knowledge) >= 2, "{id}: knowledge");
+    assert!(count(Scoring::SelfAssessment) >= 1, "{id}: self-assessment");
+    assert!((1..=3).contains(&count(Scoring::Opinion)), "{id}: opinion");
+    let scales = quiz
+        .questions
+        .iter()
+        .filter(|q| q.kind == QuestionKind::Scale);
+    assert!(scales.count() >= 1, "{id}: an opinion scale");
+    for q in &quiz.questions {
+        let at = format!("{id}/{}", q.id);
+        let words = q.text.split_whitespace().count();
+        assert!(words <= 25, "{at}: {words} words");
+        let n = &q.notes;
+        let notes = [&n.prompt, &n.key_fact, &n.source, &n.tip];
+        assert!(notes.iter().all(|s| s.is_some()), "{at}: notes");
+        if q.min_age.is_some() {
+            assert!(
+                q.sensitive,
+                "{at}: a question with a minimum age is sensitive"
+            );
+        }
+        match q.scoring() {
+            Scoring::Opinion => continue,
+            Scoring::Knowledge => {
+                assert!(q.options.iter().any(|o| !o.correct), "{at}: 0 reachable");
+            }
+            Scoring::SelfAssessment => {
+                assert!(q.options.iter().any(|o| o.points == Some(0)), "{at}: 0");
+            }
+        }
+        assert!(q.explanation.is_some(), "{at}: explanation");
+        assert!(q.advice.is_some(), "{at}: advice");
+    }
+    for score in 0..=100u8 {
+        let bands = quiz
+            .bands
+            .iter()
+            .filter(|b| b.min <= score && score <= b.max);
+        assert_eq!(bands.count(), 1, "{id}: score {score} in exactly one band");
+    }
+    assert!(quiz.resources.len() >= 4, "{id}: resources");
+    assert!(quiz.content_warning.is_some(), "{id}: content warning");
+}
+
+/// A French quiz and its English adaptation ask the same questions in the same order: same ids,
+/// kinds, marks and scoring (texts differ), and each ends with help resources of its language.
+fn check_adaptation(fr: &model::Quiz, en: &model::Quiz) {
+    assert_eq!(
+        (fr.lang, en.lang),
+        (Lang::Fr, Lang::En),
+        "{}/{}",
+        fr.id,
+        en.id
+    );
+    let ids = |q: &model::Quiz| q.questions.iter().map(|q| q.id.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(fr),
+        ids(en),
+        "{} and {} share question ids",
+        fr.id,
+        en.id
+    );
+    for (f, e) in fr.questions.iter().zip(&en.questions) {
+        let shape = |q: &model::Question| {
+            let options: Vec<_> = q.options.iter().map(|o| (o.correct, o.points)).collect();
+            let marks = (
+                q.kind,
+                q.core,
+                q.sensitive,
+                q.min_age,
+                q.scoring(),
+                q.weight,
+            );
+            (marks, options)
+        };
+        assert_eq!(shape(f), shape(e), "{}/{} and {}", fr.id, f.id, en.id);
+    }
+    for name in ["3018", "119", "17 ou 112", "114", "Un adulte de confiance"] {
+        let found = fr.resources.iter().any(|r| r.name.starts_with(name));
+        assert!(found, "{}: resource {name}", fr.id);
+    }
+    for name in [
+        "A trusted adult",
+        "Your school",
+        "Report it in the app",
+        "Childline",
+    ] {
+        let found = en.resources.iter().any(|r| r.name.starts_with(name));
+        assert!(found, "{}: resource {name}", en.id);
+    }
 }
 
 #[test]
