@@ -26,6 +26,8 @@ const COUNT_EVERY: Duration = Duration::from_millis(40);
 const PRESENCE_EVERY: Duration = Duration::from_millis(250);
 /// "Talk to an adult" requests reach hosts at most this often, in batches.
 const HELP_EVERY: Duration = Duration::from_secs(60);
+/// While a host is connected, the journal is told so this often (see `Journal::touch`).
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
 /// How long shutdown waits for the journal before closing connections.
 const SHUTDOWN_DRAIN: Duration = Duration::from_millis(1500);
 /// One pupil's help requests count once in this window.
@@ -89,6 +91,7 @@ pub struct Actor {
     help_new: u32,
     help_seen: HashMap<PupilId, Instant>,
     host_away_since: Option<Instant>,
+    last_touch: Instant,
 }
 
 impl Actor {
@@ -109,6 +112,7 @@ impl Actor {
             help_new: 0,
             help_seen: HashMap::new(),
             host_away_since: Some(Instant::now()),
+            last_touch: Instant::now(),
         }
     }
 
@@ -194,12 +198,14 @@ impl Actor {
 
     fn next_wakeup(&self) -> Option<Instant> {
         let host_gone = self.host_away_since.map(|t| t + self.limits.host_grace);
+        let touch = (self.conns.hosts() > 0).then_some(self.last_touch + TOUCH_EVERY);
         [
             self.machine.next_deadline().map(|d| self.instant_of(d)),
             self.count.due(),
             self.presence.due(),
             self.help.due(),
             host_gone,
+            touch,
         ]
         .into_iter()
         .flatten()
@@ -208,6 +214,10 @@ impl Actor {
 
     fn on_wake(&mut self) {
         let now = Instant::now();
+        if self.conns.hosts() > 0 && self.last_touch + TOUCH_EVERY <= now {
+            self.journal.touch();
+            self.last_touch = now;
+        }
         if self
             .host_away_since
             .is_some_and(|t| t + self.limits.host_grace <= now)

@@ -33,6 +33,10 @@ pub trait Journal: Send + 'static {
     /// durable at once.
     fn watermark(&self) -> Option<watch::Receiver<u64>>;
 
+    /// A host is still connected: record that the session is not abandoned, so a restart's
+    /// host-away grace counts from the last moment a host was there, not from the last event.
+    fn touch(&mut self) {}
+
     /// The session ended: forget its per-pupil events and keep only `report`, the aggregates.
     fn end(&mut self, report: Option<ReportRow>) {
         let _ = report;

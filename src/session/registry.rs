@@ -57,6 +57,23 @@ pub struct Created {
     pub host_secret: String,
     /// Screen token (128 random bits, hex): opens the read-only projector view.
     pub screen_token: String,
+    /// The journal's durable watermark: the session exists for good once it reaches 1
+    /// (`None`: in-memory journal, nothing to wait for).
+    pub durable: Option<tokio::sync::watch::Receiver<u64>>,
+}
+
+impl Created {
+    /// Waits until the session's first event is durable (so a crash cannot lose a code the
+    /// teacher has seen); `false` if that took longer than `wait`.
+    pub async fn wait_durable(&mut self, wait: Duration) -> bool {
+        match self.durable.as_mut() {
+            None => true,
+            Some(rx) => matches!(
+                tokio::time::timeout(wait, rx.wait_for(|d| *d >= 1)).await,
+                Ok(Ok(_))
+            ),
+        }
+    }
 }
 
 /// Why a session could not be created.
@@ -166,12 +183,14 @@ impl Registry {
         };
         let machine = Session::new(&created);
         let first = Event::Created(Box::new(created));
+        let mut durable = None;
         let journal: Box<dyn Journal> = match &self.inner.store {
             Some(store) => {
                 let mut journal = store.journal(&code);
                 journal
                     .append(1, std::slice::from_ref(&first))
                     .map_err(|_| CreateError::Busy)?;
+                durable = journal.watermark();
                 Box::new(journal)
             }
             None => Box::new(MemoryJournal::new(first)),
@@ -183,6 +202,7 @@ impl Registry {
             code,
             host_secret,
             screen_token,
+            durable,
         })
     }
 

@@ -59,6 +59,13 @@ impl Journal for StoreJournal {
         Some(self.durable.clone())
     }
 
+    fn touch(&mut self) {
+        // Best effort: a full queue means appends are flowing, which touch the session anyway.
+        let _ = self.tx.try_send(WriteCmd::Touch {
+            code: self.code.clone(),
+        });
+    }
+
     fn end(&mut self, report: Option<ReportRow>) {
         let cmd = WriteCmd::End {
             code: self.code.clone(),

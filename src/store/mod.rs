@@ -127,8 +127,12 @@ impl Store {
         let path = dir.join(DB_FILE);
         let mut conn = open_connection(&path, sync)?;
         let from = schema::migrate(&mut conn).map_err(StoreError::Sqlite)?;
-        if from != schema::CURRENT {
-            tracing::info!(from, to = schema::CURRENT, "database schema migrated");
+        match from {
+            0 => tracing::info!(path = %path.display(), "database created"),
+            v if v != schema::CURRENT => {
+                tracing::info!(from, to = schema::CURRENT, "database schema migrated")
+            }
+            _ => {}
         }
         let (tx, rx) = sync_channel(QUEUE);
         let store = Store {

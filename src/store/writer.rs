@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection};
 use tokio::sync::watch;
@@ -60,6 +60,11 @@ pub enum WriteCmd {
         /// Aggregates to keep.
         report: Option<ReportRow>,
     },
+    /// A host is still connected: the session is not abandoned (restart grace counts from here).
+    Touch {
+        /// Session code.
+        code: Arc<str>,
+    },
     /// Delete reports whose retention has passed.
     Expire,
     /// Reply once everything sent before is committed.
@@ -74,6 +79,10 @@ pub fn unix_ms() -> u64 {
 }
 
 /// Runs until every sender is dropped.
+///
+/// A batch that fails to commit (disk full, I/O error) is retried, with a growing pause, before
+/// any new work is taken: its events are never skipped, so a watermark never passes an event the
+/// database does not hold. Meanwhile the queue fills and actors answer "busy".
 pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -83,96 +92,110 @@ pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>) {
                 Err(_) => break,
             }
         }
-        let mut marks: HashMap<Arc<str>, (Arc<watch::Sender<u64>>, u64)> = HashMap::new();
-        let mut flushes = Vec::new();
-        let mut checkpoint = false;
-        let result = write_batch(&mut conn, batch, &mut marks, &mut flushes, &mut checkpoint);
-        match result {
-            Ok(()) => {
-                for (mark, seq) in marks.into_values() {
-                    mark.send_if_modified(|durable| {
-                        let moved = seq > *durable;
-                        *durable = (*durable).max(seq);
-                        moved
-                    });
-                }
-                if checkpoint {
-                    // With secure_delete on, deleted rows are zeroed in the WAL; truncating it
-                    // after the checkpoint leaves no copy of them anywhere in the files.
-                    if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
-                        tracing::warn!(error = %e, "WAL checkpoint failed");
-                    }
-                }
-            }
-            // The watermark does not move: the effects of these events stay unreleased, so no
-            // client is told something the journal does not hold.
-            Err(e) => tracing::error!(error = %e, "the store could not commit a batch"),
+        let mut pause = Duration::from_millis(100);
+        while let Err(e) = write_batch(&mut conn, &batch) {
+            tracing::error!(error = %e, retry_in_ms = pause.as_millis() as u64, "the store could not commit a batch");
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_secs(5));
         }
-        for f in flushes {
-            let _ = f.send(());
-        }
+        publish(&mut conn, batch);
     }
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
 }
 
-type Marks = HashMap<Arc<str>, (Arc<watch::Sender<u64>>, u64)>;
+/// After a commit: moves each session's durable watermark, truncates the WAL after deletions,
+/// and answers flushes.
+fn publish(conn: &mut Connection, batch: Vec<WriteCmd>) {
+    let mut marks: HashMap<Arc<str>, (Arc<watch::Sender<u64>>, u64)> = HashMap::new();
+    let mut checkpoint = false;
+    let mut flushes = Vec::new();
+    for cmd in batch {
+        match cmd {
+            WriteCmd::Append {
+                code,
+                first_seq,
+                bodies,
+                mark,
+            } => {
+                let last = first_seq + bodies.len() as u64 - 1;
+                let entry = marks.entry(code).or_insert((mark, 0));
+                entry.1 = entry.1.max(last);
+            }
+            WriteCmd::End { .. } | WriteCmd::Expire => checkpoint = true,
+            WriteCmd::Touch { .. } => {}
+            WriteCmd::Flush(reply) => flushes.push(reply),
+        }
+    }
+    for (mark, seq) in marks.into_values() {
+        mark.send_if_modified(|durable| {
+            let moved = seq > *durable;
+            *durable = (*durable).max(seq);
+            moved
+        });
+    }
+    if checkpoint {
+        // With secure_delete on, deleted rows are zeroed in the WAL; truncating it after the
+        // checkpoint leaves no copy of them anywhere in the files.
+        if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+    for f in flushes {
+        let _ = f.send(());
+    }
+}
 
-fn write_batch(
-    conn: &mut Connection,
-    batch: Vec<WriteCmd>,
-    marks: &mut Marks,
-    flushes: &mut Vec<std::sync::mpsc::Sender<()>>,
-    checkpoint: &mut bool,
-) -> rusqlite::Result<()> {
+/// Writes one batch in one transaction.
+fn write_batch(conn: &mut Connection, batch: &[WriteCmd]) -> rusqlite::Result<()> {
     let now = unix_ms() as i64;
     let tx = conn.transaction()?;
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR REPLACE INTO events (code, seq, body) VALUES (?1, ?2, ?3)",
         )?;
+        let mut touch =
+            tx.prepare_cached("UPDATE sessions SET last_active_unix_ms = ?1 WHERE code = ?2")?;
+        let mut touched: Vec<&str> = Vec::new();
         for cmd in batch {
             match cmd {
                 WriteCmd::Append {
                     code,
                     first_seq,
                     bodies,
-                    mark,
+                    ..
                 } => {
-                    if first_seq == 1 {
+                    if *first_seq == 1 {
                         tx.execute(
                             "INSERT OR REPLACE INTO sessions (code, created_unix_ms, last_active_unix_ms) VALUES (?1, ?2, ?2)",
-                            params![&*code, now],
+                            params![&**code, now],
                         )?;
                     }
-                    let last = first_seq + bodies.len() as u64 - 1;
                     for (i, body) in bodies.iter().enumerate() {
-                        insert.execute(params![&*code, (first_seq + i as u64) as i64, body])?;
+                        insert.execute(params![&**code, (first_seq + i as u64) as i64, body])?;
                     }
-                    let entry = marks.entry(code).or_insert((mark, 0));
-                    entry.1 = entry.1.max(last);
+                    touched.push(code);
                 }
+                WriteCmd::Touch { code } => touched.push(code),
                 WriteCmd::End { code, report } => {
-                    tx.execute("DELETE FROM events WHERE code = ?1", params![&*code])?;
-                    tx.execute("DELETE FROM sessions WHERE code = ?1", params![&*code])?;
+                    tx.execute("DELETE FROM events WHERE code = ?1", params![&**code])?;
+                    tx.execute("DELETE FROM sessions WHERE code = ?1", params![&**code])?;
                     if let Some(r) = report {
-                        insert_report(&tx, &r)?;
+                        insert_report(&tx, r)?;
                     }
-                    *checkpoint = true;
                 }
                 WriteCmd::Expire => {
-                    let n = tx.execute(
+                    tx.execute(
                         "DELETE FROM reports WHERE expires_unix_ms < ?1",
                         params![now],
                     )?;
-                    *checkpoint |= n > 0;
                 }
-                WriteCmd::Flush(reply) => flushes.push(reply),
+                WriteCmd::Flush(_) => {}
             }
         }
-        let mut touch =
-            tx.prepare_cached("UPDATE sessions SET last_active_unix_ms = ?1 WHERE code = ?2")?;
-        for code in marks.keys() {
-            touch.execute(params![now, &**code])?;
+        touched.sort_unstable();
+        touched.dedup();
+        for code in touched {
+            touch.execute(params![now, code])?;
         }
     }
     tx.commit()

@@ -106,7 +106,7 @@ fn host_command(i: u8, s: &Session) -> HostCommand {
     let pupils: Vec<PupilId> = s.pupils.keys().copied().collect();
     match i {
         0 => HostCommand::Start,
-        1..=3 | 16..=39 if i % 3 != 0 => HostCommand::Next,
+        1..=3 | 16..=39 if !i.is_multiple_of(3) => HostCommand::Next,
         16..=39 => HostCommand::Reveal,
         4 => HostCommand::Close,
         5 => HostCommand::Reveal,

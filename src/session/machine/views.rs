@@ -27,6 +27,8 @@ pub enum Audience {
 
 /// A visible consequence of an event, released once the event is durable.
 #[derive(Debug, Clone, PartialEq)]
+// Nearly every effect is a `Send`; boxing it would add an allocation per message for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Effect {
     /// Send a message.
     Send(Audience, ServerMsg),

@@ -1,0 +1,43 @@
+//! Durability: nothing acknowledged is lost to a crash, a restart or flaky Wi-Fi, and nothing of a
+//! pupil is left in the data folder once their session is over.
+//!
+//! A test binary of its own (`cargo test --test durability`). Most scenarios run the real `loupe`
+//! binary as a child process on `127.0.0.1:0` and learn its port from `--ready-file`, so they can
+//! kill it (SIGKILL), stop it (SIGTERM) and start it again on the same `--data` folder. The
+//! scenarios hold one lock for their whole run, so they go one at a time whatever
+//! `--test-threads` says: each starts server processes and hundreds of sockets, and a 2-core
+//! machine must not run two at once. Every wait is for an expected message or state, with a
+//! generous timeout.
+//!
+//! - [`crash`]: kill -9 mid-question with 50 pupils, restart, everyone resumes, exact results;
+//! - [`graceful`]: SIGTERM mid-session: close 1012, exit 0 within 5 s, restart, resume;
+//! - [`chaos`]: 200 pupils through a whole quiz with disconnects, takeovers, duplicate and
+//!   reordered sends: tallies and scores equal exactly what was acknowledged;
+//! - [`retention`]: no per-pupil byte left in the database files after an end or a purge, and
+//!   the report readable with the host secret only;
+//! - [`schema`]: an older database is migrated and its reports still read;
+//! - [`lock`]: a second Loupe on the same data folder refuses to start.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod chaos;
+mod crash;
+mod graceful;
+mod lesson;
+mod lock;
+mod phone;
+mod proc;
+mod retention;
+mod schema;
+mod web;
+
+use tokio::sync::{Mutex, MutexGuard};
+
+/// Held for the whole of each scenario, so they never overlap.
+static SERIAL: Mutex<()> = Mutex::const_new(());
+
+/// Waits for the previous scenario to finish.
+async fn serial() -> MutexGuard<'static, ()> {
+    SERIAL.lock().await
+}
