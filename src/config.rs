@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::guard::{Cidr, GuardLimits};
 use crate::session::Limits;
 use crate::store::SyncMode;
 
@@ -71,6 +72,8 @@ pub fn default_quiz_dir() -> Option<PathBuf> {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
+// Parsed once at start: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     /// Serve quizzes on the LAN (the default).
     Serve(Config),
@@ -213,6 +216,26 @@ pub struct Config {
           value_parser = parse_positive_usize)]
     pub max_sessions: usize,
 
+    /// Proxies whose X-Forwarded-For header is believed for the client address (comma-separated
+    /// networks, e.g. `127.0.0.1/32,10.0.0.0/8`). Default: none, the peer address is the client.
+    #[arg(
+        long,
+        env = "LOUPE_TRUSTED_PROXY",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub trusted_proxy: Vec<Cidr>,
+
+    /// Most WebSocket connections at once. Default: the open-file limit (raised at start to the
+    /// hard limit) minus 64.
+    #[arg(long, env = "LOUPE_MAX_CONNECTIONS", value_name = "N", value_parser = parse_positive_usize)]
+    pub max_connections: Option<usize>,
+
+    /// Most live sessions created from one address (a school behind NAT is one address).
+    #[arg(long, env = "LOUPE_MAX_SESSIONS_PER_ADDRESS", value_name = "N",
+          default_value_t = DEFAULT_MAX_SESSIONS_PER_ADDRESS, value_parser = parse_positive_usize)]
+    pub max_sessions_per_address: usize,
+
     /// After binding, write the bound address (ip:port and a newline) to this file, atomically.
     /// Useful with --addr 127.0.0.1:0 to learn the port picked.
     #[arg(long, env = "LOUPE_READY_FILE", value_name = "PATH")]
@@ -236,6 +259,9 @@ impl Default for Config {
             sync: SyncMode::Normal,
             max_players: DEFAULT_MAX_PLAYERS,
             max_sessions: DEFAULT_MAX_SESSIONS,
+            trusted_proxy: Vec::new(),
+            max_connections: None,
+            max_sessions_per_address: DEFAULT_MAX_SESSIONS_PER_ADDRESS,
             ready_file: None,
             log_format: LogFormat::Text,
         }
@@ -255,6 +281,9 @@ impl std::fmt::Debug for Config {
             .field("sync", &self.sync)
             .field("max_players", &self.max_players)
             .field("max_sessions", &self.max_sessions)
+            .field("trusted_proxy", &self.trusted_proxy)
+            .field("max_connections", &self.max_connections)
+            .field("max_sessions_per_address", &self.max_sessions_per_address)
             .field("ready_file", &self.ready_file)
             .field("log_format", &self.log_format)
             .finish()
@@ -295,6 +324,22 @@ impl Config {
             host_grace: self.host_grace(),
             max_players: self.max_players,
             max_sessions: self.max_sessions,
+        }
+    }
+}
+
+/// Most live sessions from one address, by default.
+pub const DEFAULT_MAX_SESSIONS_PER_ADDRESS: usize = 50;
+
+impl Config {
+    /// The abuse limits this configuration sets; `open_files` is the process's open-file limit.
+    pub fn guard_limits(&self, open_files: Option<u64>) -> GuardLimits {
+        GuardLimits {
+            trusted: self.trusted_proxy.clone(),
+            max_connections: self
+                .max_connections
+                .unwrap_or_else(|| crate::guard::default_max_connections(open_files)),
+            max_sessions_per_address: self.max_sessions_per_address,
         }
     }
 }

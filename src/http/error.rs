@@ -40,6 +40,12 @@ pub enum ApiError {
     /// The server already runs as many sessions as it accepts.
     #[error("this server already runs as many sessions as it accepts; try again later")]
     TooManySessions,
+    /// This address already has as many live sessions as one address may have.
+    #[error("this network already runs as many sessions as one address may (--max-sessions-per-address); end one first")]
+    TooManyFromAddress,
+    /// The store is busy; the same request will work in a moment.
+    #[error("the server is busy saving; try again in a moment")]
+    Busy,
     /// A bug or an unexpected condition; the detail is logged, never sent.
     #[error("internal error")]
     Internal(String),
@@ -56,7 +62,8 @@ impl ApiError {
             }
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::TooManySessions => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManySessions | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyFromAddress => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -72,6 +79,8 @@ impl ApiError {
             ApiError::MethodNotAllowed => "method_not_allowed",
             ApiError::TooLarge => "too_large",
             ApiError::TooManySessions => "too_many_sessions",
+            ApiError::TooManyFromAddress => "too_many_from_address",
+            ApiError::Busy => "busy",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -100,7 +109,8 @@ impl IntoResponse for ApiError {
 impl From<CreateError> for ApiError {
     fn from(err: CreateError) -> Self {
         match err {
-            CreateError::TooManySessions | CreateError::Busy => ApiError::TooManySessions,
+            CreateError::TooManySessions => ApiError::TooManySessions,
+            CreateError::Busy => ApiError::Busy,
             other @ (CreateError::UnknownQuestion(_)
             | CreateError::NoQuestions
             | CreateError::BadOptions(_)) => ApiError::BadRequest(other.to_string()),

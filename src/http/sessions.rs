@@ -1,6 +1,8 @@
 //! `POST /api/sessions` (create a session) and `GET /api/sessions/{code}/qr.svg` (its join QR code).
 
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -62,6 +64,7 @@ fn parse_request(mut body: Map<String, Value>) -> Result<(String, SessionOptions
 /// links and QR code.
 pub async fn create(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
@@ -73,7 +76,21 @@ pub async fn create(
     let (quiz_id, options) = parse_request(body)?;
     let quiz = state.library.get(&quiz_id).ok_or(ApiError::UnknownQuiz)?;
     let mode = options.mode;
-    let created = state.registry.create(quiz, options)?;
+    let ip = crate::guard::client_ip(peer, &headers, state.guard.trusted());
+    if !state
+        .guard
+        .may_create(ip, |code| state.registry.get(code).is_some())
+    {
+        return Err(ApiError::TooManyFromAddress);
+    }
+    let mut created = state.registry.create(quiz, options)?;
+    if !created
+        .wait_durable(std::time::Duration::from_secs(5))
+        .await
+    {
+        return Err(ApiError::Busy);
+    }
+    state.guard.created(ip, &created.code);
     let join_url = format!("{}/join/{}", state.public_url, created.code);
     let qr_svg = qr::svg(&join_url).map_err(|e| ApiError::Internal(format!("QR code: {e}")))?;
     tracing::debug!(session = %created.code, quiz = %quiz_id, ?mode, "session created");

@@ -5,6 +5,7 @@
 //! the session actor; it writes to the socket only what the actor queued, plus its own error and
 //! pong replies. It never holds session state.
 
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,10 +35,10 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 /// Why the loop ended, and the close frame to send (if any).
 type Ending = Option<(u16, &'static str)>;
 
-/// Runs one connection to completion.
-pub async fn run(mut socket: WebSocket, state: AppState) {
+/// Runs one connection to completion. `ip` is used only for the failed-join counters.
+pub async fn run(mut socket: WebSocket, state: AppState, ip: IpAddr) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
-    let ending = match handshake(&mut socket, &state, conn).await {
+    let ending = match handshake(&mut socket, &state, conn, ip).await {
         Ok((handle, role, rx, ctl)) => {
             let me = Me { conn, role };
             let ending = serve(&mut socket, &state, &handle, me, rx, &ctl).await;
@@ -46,6 +47,13 @@ pub async fn run(mut socket: WebSocket, state: AppState) {
         }
         Err(ending) => ending,
     };
+    // Refused hellos (unknown code, wrong secret or token, locked, full) count against the
+    // address's failed-join budget; nothing else does.
+    if let Some((code, _)) = ending {
+        if [close::REFUSED, close::UNKNOWN_SESSION, close::VERSION].contains(&code) {
+            state.guard.failed(ip);
+        }
+    }
     if let Some((code, reason)) = ending {
         let frame = CloseFrame {
             code,
@@ -73,6 +81,7 @@ async fn handshake(
     socket: &mut WebSocket,
     state: &AppState,
     conn: u64,
+    ip: IpAddr,
 ) -> Result<Attached, Ending> {
     let deadline = Instant::now() + HELLO_TIMEOUT;
     loop {
@@ -121,6 +130,11 @@ async fn handshake(
                 continue;
             }
         };
+        if state.guard.may_try(ip).is_err() {
+            let message = "too many failed attempts from this network: wait a minute";
+            reply_error(socket, 0, ErrorCode::RateLimited, message, Some("hello")).await;
+            return Err(Some((close::FLOOD, "too many failed attempts")));
+        }
         if version != PROTOCOL_VERSION {
             let message = format!("this server speaks protocol version {PROTOCOL_VERSION}");
             reply_error(

@@ -7,8 +7,11 @@
 mod connection;
 mod flood;
 
-use axum::extract::{State, WebSocketUpgrade};
-use axum::response::Response;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 use crate::app::AppState;
 use crate::protocol::MAX_HOST_MESSAGE;
@@ -18,8 +21,28 @@ pub const WS_BUFFER: usize = 4 * 1024;
 /// A socket whose unsent data grows past this is failing; writes error out and it closes.
 const MAX_WRITE_BUFFER: usize = 256 * 1024;
 
-/// `GET /ws`: upgrades to a WebSocket and runs one connection task.
-pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+/// `GET /ws`: upgrades to a WebSocket and runs one connection task. Refuses pages from other
+/// sites (`Origin`) and connections past `--max-connections`.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if !origin_allowed(&headers, &state.public_url) {
+        let body = "this page is not allowed to connect to Loupe (Origin of another site)";
+        return (StatusCode::FORBIDDEN, body).into_response();
+    }
+    let Some(permit) = state.guard.connection() else {
+        tracing::warn!(
+            connections = state.guard.connections(),
+            "connection limit reached"
+        );
+        let body =
+            "Loupe has as many connections as it accepts (--max-connections); try again later";
+        return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+    };
+    let ip = crate::guard::client_ip(peer, &headers, state.guard.trusted());
     ws.read_buffer_size(WS_BUFFER)
         .write_buffer_size(WS_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
@@ -27,6 +50,72 @@ pub async fn upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Res
         .max_frame_size(MAX_HOST_MESSAGE)
         .on_upgrade(move |socket| {
             let tracker = state.tracker.clone();
-            tracker.track_future(connection::run(socket, state))
+            tracker.track_future(async move {
+                connection::run(socket, state, ip).await;
+                drop(permit);
+            })
         })
+}
+
+/// Browsers send `Origin`; other clients do not. Allowed: no `Origin`, the same host as the
+/// request, the `--public-url`, and any loopback address.
+fn origin_allowed(headers: &HeaderMap, public_url: &str) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return true;
+    };
+    let origin = origin.trim_end_matches('/');
+    let host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    let same_host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|h| h.eq_ignore_ascii_case(host));
+    let hostname = host.rsplit_once(':').map_or(host, |(name, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            name
+        } else {
+            host
+        }
+    });
+    let loopback = matches!(hostname, "localhost" | "127.0.0.1" | "[::1]");
+    same_host || loopback || origin.eq_ignore_ascii_case(public_url.trim_end_matches('/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(origin: Option<&str>, host: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, host.parse().unwrap());
+        if let Some(o) = origin {
+            h.insert(header::ORIGIN, o.parse().unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn origins_from_other_sites_are_refused() {
+        let public = "https://quiz.example.org";
+        assert!(origin_allowed(&headers(None, "10.0.0.5:8080"), public));
+        assert!(origin_allowed(
+            &headers(Some("http://10.0.0.5:8080"), "10.0.0.5:8080"),
+            public
+        ));
+        assert!(origin_allowed(
+            &headers(Some("http://localhost:3000"), "10.0.0.5:8080"),
+            public
+        ));
+        assert!(origin_allowed(
+            &headers(Some("https://quiz.example.org"), "backend:8080"),
+            public
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("https://evil.example"), "10.0.0.5:8080"),
+            public
+        ));
+        assert!(!origin_allowed(
+            &headers(Some("http://localhost.evil.example"), "x:1"),
+            public
+        ));
+    }
 }

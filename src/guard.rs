@@ -1,0 +1,423 @@
+//! Abuse limits that never lock out a class.
+//!
+//! A school is one address behind NAT, and a reverse proxy makes every client look local, so
+//! nothing here caps *successful* joins per address. What is limited:
+//! - **failed** joins (unknown code, wrong secret or token, locked or full session) per address:
+//!   a burst, then about one a second; an address over its budget is refused for a while;
+//! - failed joins in total: when a distributed guesser drains the global budget, new joins from
+//!   addresses that failed recently are refused, while addresses that never failed join as usual;
+//! - connections in total (`--max-connections`) and live sessions per address.
+//!
+//! Addresses are never kept as such: counters are keyed by a hash with a per-process random key,
+//! and dropped when they are back to full.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::http::HeaderMap;
+use tokio::time::Instant;
+
+/// Per-address failed joins: a burst of this many…
+const FAIL_BURST: f64 = 30.0;
+/// …then this many a second (60 a minute).
+const FAIL_RATE: f64 = 1.0;
+/// Failed joins in total: a burst…
+const GLOBAL_BURST: f64 = 200.0;
+/// …then this many a second (600 a minute).
+const GLOBAL_RATE: f64 = 10.0;
+
+/// A token bucket for failures: charged only when something fails.
+#[derive(Debug, Clone)]
+struct Budget {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    last: Instant,
+}
+
+impl Budget {
+    fn new(rate: f64, burst: f64) -> Budget {
+        Budget {
+            tokens: burst,
+            rate,
+            burst,
+            last: Instant::now(),
+        }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.last = now;
+    }
+
+    fn has_room(&mut self, now: Instant) -> bool {
+        self.refill(now);
+        self.tokens >= 1.0
+    }
+
+    fn charge(&mut self, now: Instant) {
+        self.refill(now);
+        self.tokens = (self.tokens - 1.0).max(-self.burst);
+    }
+
+    fn is_full(&mut self, now: Instant) -> bool {
+        self.refill(now);
+        self.tokens >= self.burst
+    }
+}
+
+/// An IPv4 or IPv6 network, for `--trusted-proxy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// Parses `10.0.0.0/8`, `::1/128` or a bare address (a single host).
+    pub fn parse(raw: &str) -> Result<Cidr, String> {
+        let (addr, prefix) = match raw.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (raw.trim(), None),
+        };
+        let net: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("`{raw}` is not an IP network"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or(format!("bad prefix in `{raw}`"))?,
+            None => max,
+        };
+        Ok(Cidr { net, prefix })
+    }
+
+    /// Whether `ip` is inside this network.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        fn bits(ip: IpAddr) -> (u128, u8) {
+            match ip {
+                IpAddr::V4(v4) => (u128::from(u32::from(v4)), 32),
+                IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                    Some(v4) => (u128::from(u32::from(v4)), 32),
+                    None => (u128::from(v6), 128),
+                },
+            }
+        }
+        let (net, width) = bits(self.net);
+        let (ip, ip_width) = bits(ip);
+        if width != ip_width {
+            return false;
+        }
+        let shift = u32::from(width - self.prefix.min(width));
+        let mask = if shift >= 128 {
+            0
+        } else {
+            (u128::MAX >> (128 - u32::from(width))) >> shift << shift
+        };
+        (net & mask) == (ip & mask)
+    }
+}
+
+impl std::str::FromStr for Cidr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Cidr::parse(s)
+    }
+}
+
+/// The client's address: the peer, or the `X-Forwarded-For` entry a trusted proxy added.
+pub fn client_ip(peer: SocketAddr, headers: &HeaderMap, trusted: &[Cidr]) -> IpAddr {
+    let peer = peer.ip();
+    if !trusted.iter().any(|c| c.contains(peer)) {
+        return peer;
+    }
+    // Walk the chain from the nearest hop; the first address not a trusted proxy is the client.
+    let chain: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    chain
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.iter().any(|c| c.contains(*ip)))
+        .unwrap_or(peer)
+}
+
+/// Limits for [`Guard::new`].
+#[derive(Debug, Clone)]
+pub struct GuardLimits {
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted: Vec<Cidr>,
+    /// Most WebSocket connections at once.
+    pub max_connections: usize,
+    /// Most live sessions created from one address.
+    pub max_sessions_per_address: usize,
+}
+
+#[derive(Debug, Default)]
+struct Counters {
+    failures: HashMap<u64, Budget>,
+    sessions: HashMap<u64, Vec<String>>,
+}
+
+/// Shared abuse limits; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    limits: GuardLimits,
+    keys: RandomState,
+    counters: Mutex<Counters>,
+    global: Mutex<Budget>,
+    connections: AtomicUsize,
+}
+
+/// Holds one of the `--max-connections` places until dropped.
+#[derive(Debug)]
+pub struct ConnectionPermit {
+    guard: Guard,
+}
+
+impl Drop for ConnectionPermit {
+    fn drop(&mut self) {
+        self.guard.inner.connections.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Why a join attempt is refused before it is even looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// This address failed too often.
+    AddressOverBudget,
+    /// Too many failures everywhere, and this address failed recently.
+    GlobalOverBudget,
+}
+
+impl Guard {
+    /// A guard with these limits.
+    pub fn new(limits: GuardLimits) -> Guard {
+        let inner = Inner {
+            limits,
+            keys: RandomState::new(),
+            counters: Mutex::default(),
+            global: Mutex::new(Budget::new(GLOBAL_RATE, GLOBAL_BURST)),
+            connections: AtomicUsize::new(0),
+        };
+        Guard {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Trusted proxies.
+    pub fn trusted(&self) -> &[Cidr] {
+        &self.inner.limits.trusted
+    }
+
+    fn key(&self, ip: IpAddr) -> u64 {
+        self.inner.keys.hash_one(ip)
+    }
+
+    fn counters(&self) -> MutexGuard<'_, Counters> {
+        self.inner
+            .counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Takes a connection place, or `None` when the server is full.
+    pub fn connection(&self) -> Option<ConnectionPermit> {
+        let max = self.inner.limits.max_connections;
+        let taken = self.inner.connections.fetch_add(1, Ordering::Relaxed);
+        let permit = ConnectionPermit {
+            guard: self.clone(),
+        };
+        (taken < max).then_some(permit)
+    }
+
+    /// Connections open now.
+    pub fn connections(&self) -> usize {
+        self.inner.connections.load(Ordering::Relaxed)
+    }
+
+    /// Whether a join attempt from `ip` may be looked at.
+    pub fn may_try(&self, ip: IpAddr) -> Result<(), Refusal> {
+        let now = Instant::now();
+        let key = self.key(ip);
+        let mut counters = self.counters();
+        let Some(budget) = counters.failures.get_mut(&key) else {
+            return Ok(());
+        };
+        if !budget.has_room(now) {
+            return Err(Refusal::AddressOverBudget);
+        }
+        let failed_recently = !budget.is_full(now);
+        drop(counters);
+        let mut global = self.inner.global.lock().unwrap_or_else(|e| e.into_inner());
+        if failed_recently && !global.has_room(now) {
+            return Err(Refusal::GlobalOverBudget);
+        }
+        Ok(())
+    }
+
+    /// Records a failed join attempt from `ip`.
+    pub fn failed(&self, ip: IpAddr) {
+        let now = Instant::now();
+        let key = self.key(ip);
+        let mut counters = self.counters();
+        if counters.failures.len() > 10_000 {
+            counters.failures.retain(|_, b| !b.is_full(now));
+        }
+        counters
+            .failures
+            .entry(key)
+            .or_insert_with(|| Budget::new(FAIL_RATE, FAIL_BURST))
+            .charge(now);
+        drop(counters);
+        self.inner
+            .global
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .charge(now);
+    }
+
+    /// Whether `ip` may create another session, given which codes are still live.
+    pub fn may_create(&self, ip: IpAddr, live: impl Fn(&str) -> bool) -> bool {
+        let key = self.key(ip);
+        let mut counters = self.counters();
+        let Some(codes) = counters.sessions.get_mut(&key) else {
+            return true;
+        };
+        codes.retain(|c| live(c));
+        let room = codes.len() < self.inner.limits.max_sessions_per_address;
+        if codes.is_empty() {
+            counters.sessions.remove(&key);
+        }
+        room
+    }
+
+    /// Records a session created from `ip`.
+    pub fn created(&self, ip: IpAddr, code: &str) {
+        let key = self.key(ip);
+        self.counters()
+            .sessions
+            .entry(key)
+            .or_default()
+            .push(code.to_owned());
+    }
+
+    /// Drops counters that are back to full (nothing to remember).
+    pub fn prune(&self) {
+        let now = Instant::now();
+        self.counters().failures.retain(|_, b| !b.is_full(now));
+    }
+}
+
+/// Raises this process's soft open-file limit to its hard limit (each pupil is one socket) and
+/// returns the limit now in force, where the platform has one.
+pub fn raise_open_file_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        rlimit::increase_nofile_limit(u64::MAX).ok()
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// Connections allowed when `--max-connections` is not given: the open-file limit minus a margin
+/// for the database, the listener and logs (or 10,000 where there is no such limit).
+pub fn default_max_connections(open_files: Option<u64>) -> usize {
+    match open_files {
+        Some(n) => n.saturating_sub(64).max(64) as usize,
+        None => 10_000,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guard() -> Guard {
+        Guard::new(GuardLimits {
+            trusted: vec![],
+            max_connections: 2,
+            max_sessions_per_address: 2,
+        })
+    }
+
+    #[test]
+    fn cidrs_match_their_networks() {
+        let c = Cidr::parse("10.1.0.0/16").unwrap();
+        assert!(c.contains("10.1.200.3".parse().unwrap()));
+        assert!(!c.contains("10.2.0.1".parse().unwrap()));
+        assert!(Cidr::parse("::1").unwrap().contains("::1".parse().unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains("8.8.8.8".parse().unwrap()));
+        assert!(Cidr::parse("127.0.0.1/8")
+            .unwrap()
+            .contains("::ffff:127.0.0.9".parse().unwrap()));
+        assert!(Cidr::parse("10.0.0.0/33").is_err());
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "203.0.113.7, 10.0.0.2".parse().unwrap());
+        let trusted = vec![Cidr::parse("10.0.0.0/8").unwrap()];
+        let proxy: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        let stranger: SocketAddr = "198.51.100.1:5000".parse().unwrap();
+        assert_eq!(
+            client_ip(proxy, &headers, &trusted),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(client_ip(stranger, &headers, &trusted), stranger.ip());
+    }
+
+    #[test]
+    fn failures_are_limited_per_address_and_successes_never() {
+        let g = guard();
+        let bot: IpAddr = "192.0.2.1".parse().unwrap();
+        let class: IpAddr = "192.0.2.2".parse().unwrap();
+        for _ in 0..30 {
+            assert!(g.may_try(bot).is_ok());
+            g.failed(bot);
+        }
+        assert_eq!(g.may_try(bot), Err(Refusal::AddressOverBudget));
+        for _ in 0..1000 {
+            assert!(
+                g.may_try(class).is_ok(),
+                "an address that never failed is never refused"
+            );
+        }
+    }
+
+    #[test]
+    fn connections_and_sessions_are_capped() {
+        let g = guard();
+        let a = g.connection().unwrap();
+        let _b = g.connection().unwrap();
+        assert!(g.connection().is_none());
+        drop(a);
+        assert!(g.connection().is_some());
+        let ip: IpAddr = "192.0.2.9".parse().unwrap();
+        g.created(ip, "111111");
+        g.created(ip, "222222");
+        assert!(!g.may_create(ip, |_| true));
+        assert!(g.may_create(ip, |c| c != "111111"));
+    }
+}
