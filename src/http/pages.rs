@@ -1,59 +1,75 @@
-//! The HTML pages served today: placeholders for `/`, `/host` and `/join/{code}`, and the 404 page.
+//! The HTML pages: the pupil page (`/`, `/join/{code}`), the teacher console (`/host`), the
+//! projector screen (`/screen/{code}`), the phone remote (`/remote`), and the 404 page.
+//!
+//! Each page is `web/{name}.html` with `__V__` (asset version) and `__CODE__` (the join code
+//! from the URL, already checked to be 6 digits, or empty) filled in, sent `no-cache` with an
+//! ETag and the security headers of [`super::assets`]. A page whose file does not exist (yet)
+//! is a 404, never a build failure.
 
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::Path;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
-
+use super::assets;
 use super::sessions::is_join_code;
 
-/// Home page template; `{{quizzes}}` is the number of loaded quizzes.
-const INDEX: &str = include_str!("../../web/index.html");
-/// Join page template; `{{code}}` is the (validated) join code.
-const JOIN: &str = include_str!("../../web/join.html");
-/// Body of the 404 page.
+/// Body of the 404 page: plain HTML, both languages, a way back to the join form.
 const NOT_FOUND: &str = "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>Loupe · 404</title></head><body><main><h1>404</h1>\
 <p>Cette page n'existe pas.</p><p lang=\"en\">This page does not exist.</p>\
 <p><a href=\"/\">Loupe</a></p></main></body></html>\n";
 
-/// Headers every page carries: the right type, no MIME sniffing, no referrer leaking a join code
-/// to another site, and nothing loaded from anywhere but Loupe itself.
-pub fn html(status: StatusCode, body: String) -> Response {
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    let set = [
-        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
-        (header::CONTENT_SECURITY_POLICY, "default-src 'self'"),
-        (header::CACHE_CONTROL, "no-cache"),
-    ];
-    for (name, value) in set {
-        headers.insert(name, HeaderValue::from_static(value));
+/// Serves `web/{name}.html`, or the 404 page when it does not exist.
+async fn serve(name: &str, code: Option<&str>, headers: &HeaderMap) -> Response {
+    match assets::page(name, code) {
+        Some(page) => assets::send_page(&page, headers),
+        None => not_found().await,
     }
-    response
 }
 
-/// `GET /` and `GET /host`: the placeholder home page.
-pub async fn index(State(state): State<AppState>) -> Response {
-    let body = INDEX.replace("{{quizzes}}", &state.library.list().len().to_string());
-    html(StatusCode::OK, body)
+/// `GET /`: the pupil page, asking for the join code.
+pub async fn pupil(headers: HeaderMap) -> Response {
+    serve("pupil", None, &headers).await
 }
 
-/// `GET /join/{code}`: the placeholder join page (404 for anything that is not a join code).
-pub async fn join(State(state): State<AppState>, Path(code): Path<String>) -> Response {
+/// `GET /join/{code}` (the QR code's target): the pupil page with the code filled in; it joins
+/// at once. Anything that is not a 6-digit code is a 404.
+pub async fn join(Path(code): Path<String>, headers: HeaderMap) -> Response {
     if !is_join_code(&code) {
         return not_found().await;
     }
-    let body = JOIN
-        .replace("{{quizzes}}", &state.library.list().len().to_string())
-        .replace("{{code}}", &code);
-    html(StatusCode::OK, body)
+    serve("pupil", Some(&code), &headers).await
 }
 
-/// Any other address.
+/// `GET /host`: the teacher console.
+pub async fn host(headers: HeaderMap) -> Response {
+    serve("host", None, &headers).await
+}
+
+/// `GET /screen/{code}`: the projector view of a session (it authenticates with the screen
+/// token in `hello`, never in the URL).
+pub async fn screen(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    if !is_join_code(&code) {
+        return not_found().await;
+    }
+    serve("screen", Some(&code), &headers).await
+}
+
+/// `GET /remote`: the teacher's phone remote.
+pub async fn remote(headers: HeaderMap) -> Response {
+    serve("remote", None, &headers).await
+}
+
+/// Any other address: a small HTML 404 with the same security headers as every page.
 pub async fn not_found() -> Response {
-    html(StatusCode::NOT_FOUND, NOT_FOUND.to_owned())
+    let mut response = (StatusCode::NOT_FOUND, NOT_FOUND).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    assets::security_headers(headers);
+    response
 }

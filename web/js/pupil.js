@@ -1,0 +1,384 @@
+/* Loupe pupil page, logic: join with a code, follow the session, answer (or pass), resume after
+ * a drop, the private result, help, and wiping what the phone kept. Drawing is in pupil-view.js.
+ * ES2017 at most. Stored on the phone under `loupe.*` (wiped at the end and by "Finish and
+ * clear"): the resume token, the answer counter, an answer not yet acknowledged, the last
+ * question and the pseudonym, each per join code.
+ */
+(function (global) {
+  'use strict';
+
+  var L = global.Loupe;
+  var $ = L.$, t = L.t, store = L.store;
+  var P = L.pupil = L.pupil || {};
+  var DICTS = ['common', 'pupil'];
+  var KEEP = ['lang', 'large'];
+
+  var S = P.S = {
+    code: null, conn: null, session: null, name: null,
+    stage: null, paused: false, phaseQ: null, view: 'v-join',
+    q: null, draft: [], acks: {}, pending: null, note: null,
+    reveal: null, result: null, resultOpen: false,
+    deadline: null, leftMs: null, timerId: null, seq: 0,
+    talk: null, stop: null
+  };
+
+  function loadJSON(key) {
+    try { return JSON.parse(store.get(key) || 'null'); } catch (e) { return null; }
+  }
+  function saveJSON(key, value) {
+    if (value === null) store.remove(key); else store.set(key, JSON.stringify(value));
+  }
+  function qKey(question, round) { return question + '#' + round; }
+
+  /** The pupil's latest acknowledged answer to `question` (any round, the latest wins). */
+  P.ackFor = function (question) {
+    var best = null;
+    Object.keys(S.acks).forEach(function (k) {
+      var a = S.acks[k];
+      if (a.question === question && (!best || a.round >= best.round)) best = a;
+    });
+    return best;
+  };
+
+  /** The question message for `id`, from memory or from the copy kept for a reload. */
+  P.questionById = function (id) {
+    if (S.q && S.q.question === id) return S.q;
+    var kept = S.code ? loadJSON('q.' + S.code) : null;
+    return kept && kept.question === id ? kept : null;
+  };
+
+  P.currentAck = function () {
+    return S.q ? S.acks[qKey(S.q.question, S.q.round)] || null : null;
+  };
+
+  /** Whether the ticked options are those last sent (acknowledged or on their way). */
+  P.sameDraft = function () {
+    var a = S.pending || P.currentAck();
+    var sent = a && a.choice && a.choice.options ? a.choice.options.slice().sort() : null;
+    return !!sent && sent.join() === S.draft.slice().sort().join();
+  };
+
+  // ------------------------------------------------------------ joining and leaving
+
+  function codeFromUrl() {
+    var m = /^\/join\/([0-9]{6})\/?$/.exec(global.location.pathname);
+    if (m) return m[1];
+    var q = /[?&]code=([0-9 ]{6,9})(&|$)/.exec(global.location.search);
+    return q ? q[1].replace(/ /g, '') : null;
+  }
+
+  function join(code) {
+    if (!/^[0-9]{6}$/.test(code)) { P.joinError(function () { return t('join.bad'); }); $('#code').focus(); return; }
+    if (S.conn) S.conn.stop();
+    P.joinError(null);
+    $('#code').value = code;
+    P.show($('#join-wait'), true);
+    $('#join-btn').disabled = true;
+    S.code = code;
+    S.seq = parseInt(store.get('seq.' + code), 10) || 0;
+    S.pending = loadJSON('pending.' + code);
+    S.name = store.get('name.' + code);
+    S.stop = null;
+    // Callbacks of a connection this page has let go of (stopped) are ignored.
+    var conn = new L.Session({
+      role: 'player',
+      code: code,
+      secret: function () { return store.get('token.' + code); },
+      onWelcome: function (msg) { if (S.conn === conn) onWelcome(msg); },
+      onMessage: function (msg) { if (S.conn === conn) onMessage(msg); },
+      onState: function (state, detail) { if (S.conn === conn) onState(state, detail); }
+    });
+    S.conn = conn;
+    conn.connect();
+  }
+
+  /** Back to an empty join form (after "Finish and clear", an end, or a refused join), with an
+   *  optional error (a function giving its text, so a language switch can say it again). */
+  function resetToJoin(error, keepCode) {
+    if (S.conn) S.conn.stop();
+    S.conn = null; S.code = null; S.session = null; S.stage = null; S.paused = false;
+    S.q = null; S.acks = {}; S.pending = null; S.reveal = null; S.result = null;
+    S.resultOpen = false; S.talk = null; S.stop = null; S.name = null;
+    P.stopTimer();
+    try { global.history.replaceState(null, '', '/'); } catch (e) { /* ignore */ }
+    $('#code').value = keepCode || '';
+    P.setConn(null);
+    P.render(true);
+    P.joinError(error || null);
+    P.renderHelp();
+  }
+
+  function stopWith(kind) {
+    var reading = kind === 'ended' && S.view === 'v-finished' && S.resultOpen;
+    if (S.conn) S.conn.stop();
+    S.conn = null;
+    S.stop = kind;
+    P.stopTimer();
+    P.render(!reading);
+    P.renderHelp();
+  }
+
+  // ------------------------------------------------------------ server messages
+
+  function onWelcome(msg) {
+    S.session = msg.session || null;
+    if (msg.token) store.set('token.' + S.code, msg.token);
+    if (msg.name) { S.name = msg.name; store.set('name.' + S.code, msg.name); }
+    if (global.location.pathname !== '/join/' + S.code) {
+      try { global.history.replaceState(null, '', '/join/' + S.code); } catch (e) { /* ignore */ }
+    }
+    if (S.talk === 'waiting' && S.conn.send({ type: 'talk_to_adult' })) S.talk = 'sent';
+    P.renderHelp();
+  }
+
+  function onMessage(msg) {
+    switch (msg.type) {
+      case 'phase': onPhase(msg); break;
+      case 'question': onQuestion(msg); break;
+      case 'timer': onTimer(msg); break;
+      case 'ack': onAck(msg); break;
+      case 'reveal': S.reveal = msg; P.render(false); break;
+      case 'result': S.result = msg; P.render(false); P.renderHelp(); break;
+      case 'ended': store.wipe(KEEP); stopWith('ended'); break;
+      case 'error': onError(msg); break;
+      default: break;
+    }
+  }
+
+  function onPhase(msg) {
+    var changed = msg.stage !== S.stage || (msg.question || null) !== S.phaseQ;
+    S.stage = msg.stage;
+    S.paused = !!msg.paused;
+    S.phaseQ = msg.question || null;
+    if (changed && msg.stage !== 'revealed') S.reveal = null;
+    if (changed) S.note = null;
+    if (S.stage !== 'open') P.stopTimer();
+    P.render(changed);
+  }
+
+  function onQuestion(msg) {
+    var isNew = !S.q || S.q.question !== msg.question || S.q.round !== msg.round;
+    S.q = msg;
+    saveJSON('q.' + S.code, msg);
+    if (isNew) { S.draft = []; S.note = null; }
+    setTimer(msg.time_left_ms, S.paused);
+    // An answer sent but never acknowledged (the connection dropped): send it again with the
+    // same client_seq; the server records it now or acknowledges it again, never twice.
+    var p = S.pending;
+    if (p && p.question === msg.question && p.round === msg.round) S.conn.send(p);
+    else if (p) setPending(null);
+    if (S.stage === 'open') P.render(isNew);
+  }
+
+  function onTimer(msg) {
+    if (!S.q || msg.question !== S.q.question) return;
+    S.paused = !!msg.paused;
+    setTimer(msg.time_left_ms, S.paused);
+    P.render(false);
+  }
+
+  function onAck(msg) {
+    S.acks[qKey(msg.question, msg.round)] = msg;
+    S.seq = Math.max(S.seq, msg.client_seq);
+    var p = S.pending;
+    if (p && p.question === msg.question && p.round === msg.round && p.client_seq <= msg.client_seq) {
+      setPending(null);
+    }
+    S.note = null;
+    // After a reload, the ticks of a multiple-choice answer come back from the server's ack.
+    if (S.q && S.q.question === msg.question && msg.choice && msg.choice.options && !S.draft.length) {
+      S.draft = msg.choice.options.slice();
+    }
+    P.render(false);
+  }
+
+  function onError(msg) {
+    var p = S.pending;
+    if (msg.in_reply_to !== 'answer' || !p) return;
+    if (msg.code === 'busy') {
+      global.setTimeout(function () { if (S.pending === p && S.conn) S.conn.send(p); }, 800);
+      return;
+    }
+    setPending(null);
+    if (msg.code === 'paused') S.note = function () { return t('q.paused.retry'); };
+    else if (msg.code === 'question_not_open' || msg.code === 'too_late') S.note = function () { return t('q.closed.late'); };
+    else if (msg.code !== 'rate_limited') S.note = function () { return t('err.generic'); };
+    P.updateQuestion();
+  }
+
+  function onState(state, detail) {
+    if (state === 'open') { P.setConn(null); return; }
+    if (state === 'connecting') { if (S.stage) P.setConn(function () { return t('conn.connecting'); }); return; }
+    if (state === 'reconnecting') { if (S.stage) P.setConn(function () { return t('conn.reconnecting'); }); return; }
+    if (state === 'blocked') {
+      var blocked = function () { return t('conn.blocked'); };
+      if (S.stage) P.setConn(blocked);
+      else { P.joinError(blocked); P.show($('#join-wait'), true); }
+      return;
+    }
+    // Closed for good.
+    P.setConn(null);
+    var code = detail && detail.code;
+    var err = detail && detail.error && detail.error.code;
+    if (code === 4000) { store.wipe(KEEP); stopWith('ended'); return; }
+    if (code === 4001) { stopWith('replaced'); return; }
+    if (code === 4002) { store.remove('token.' + S.code); stopWith('removed'); return; }
+    var says = function () { return t('err.generic'); };
+    if (code === 4004 || err === 'unknown_session') says = function () { return t('err.unknown'); };
+    else if (err === 'lobby_locked') says = function () { return t('err.locked'); };
+    else if (err === 'session_full') says = function () { return t('err.full'); };
+    else if (err === 'session_finished') says = function () { return t('err.finished'); };
+    else if (err === 'bad_token') says = function () { return t('err.token'); };
+    else if (code === 4005) says = function () { return t('err.version'); };
+    if (code === 4004 || err === 'unknown_session' || err === 'bad_token') {
+      // This phone's place in that session is gone: forget it.
+      var gone = S.code;
+      ['token.', 'seq.', 'pending.', 'q.', 'name.'].forEach(function (k) { store.remove(k + gone); });
+    }
+    resetToJoin(says, $('#code').value);
+  }
+
+  // ------------------------------------------------------------ answering
+
+  function setPending(p) {
+    S.pending = p;
+    if (S.code) saveJSON('pending.' + S.code, p);
+  }
+
+  /** The next client_seq: higher than any used on this phone for this code, even after a reload. */
+  function nextSeq() {
+    S.seq = Math.max(S.seq, parseInt(store.get('seq.' + S.code), 10) || 0) + 1;
+    store.set('seq.' + S.code, String(S.seq));
+    return S.seq;
+  }
+
+  function sendChoice(choice) {
+    if (!S.q || S.stage !== 'open' || S.paused) return;
+    var msg = { type: 'answer', question: S.q.question, round: S.q.round, client_seq: nextSeq(), choice: choice };
+    setPending(msg);
+    S.note = null;
+    if (S.conn) S.conn.send(msg); // if the socket is down, the resume sends it again
+    P.updateQuestion();
+  }
+
+  /** A tap on option `i`: toggles it on a multiple-choice question, else answers at once. */
+  P.onOption = function (i) {
+    if (S.paused || !S.q) return;
+    if (S.q.kind === 'multiple') {
+      var at = S.draft.indexOf(i);
+      if (at >= 0) S.draft.splice(at, 1); else S.draft.push(i);
+      P.updateQuestion();
+    } else {
+      sendChoice({ options: [i] });
+    }
+  };
+
+  // ------------------------------------------------------------ timer (a calm countdown)
+
+  function setTimer(ms, paused) {
+    P.stopTimer();
+    if (typeof ms !== 'number') { S.deadline = null; S.leftMs = null; P.updateTimer(); return; }
+    if (paused) { S.deadline = null; S.leftMs = ms; } else { S.deadline = Date.now() + ms; S.leftMs = null; }
+    P.updateTimer();
+    if (!paused) S.timerId = global.setInterval(P.updateTimer, 1000);
+  }
+
+  P.stopTimer = function () {
+    if (S.timerId) global.clearInterval(S.timerId);
+    S.timerId = null;
+  };
+
+  // ------------------------------------------------------------ panels, preferences, start
+
+  var opener = null;
+  function openPanel(id) {
+    opener = document.activeElement;
+    P.renderHelp();
+    L.$$('.panel').forEach(function (p) { p.hidden = p.id !== id; });
+    // A full-screen panel: what is behind it leaves the page (and the tab order) until closed.
+    document.body.classList.add('panel-open');
+    $('#' + id + ' h2').focus();
+  }
+
+  function closePanels() {
+    var open = L.$$('.panel').filter(function (p) { return !p.hidden; });
+    if (!open.length) return;
+    open.forEach(function (p) { p.hidden = true; });
+    document.body.classList.remove('panel-open');
+    if (opener && opener.focus) opener.focus();
+    opener = null;
+  }
+
+  /** The anonymous "I'd like to talk to an adult": sent now, or as soon as the phone is back. */
+  function talkToAdult() {
+    S.talk = S.conn && S.conn.send({ type: 'talk_to_adult' }) ? 'sent' : 'waiting';
+    P.renderHelp();
+    $('#talk-state').focus();
+  }
+
+  function setLarge(on) {
+    document.documentElement.classList.toggle('large', on);
+    $('#large-btn').setAttribute('aria-pressed', on ? 'true' : 'false');
+    if (on) store.set('large', '1'); else store.remove('large');
+  }
+
+  /** After a dictionary load: texts built by script are built again in the new language. */
+  function applyLang() {
+    $('#lang-btn').setAttribute('lang', L.lang() === 'fr' ? 'en' : 'fr');
+    document.title = L.t('page.title');
+    P.setConn(P.connText);
+    if (P.joinErrorText) P.text($('#join-error'), P.joinErrorText());
+    P.renderHelp();
+    P.render(false);
+    if (S.view === 'v-question') { P.buildQuestion(); P.updateQuestion(); }
+  }
+
+  function bind() {
+    $('#join-form').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      join($('#code').value.replace(/[^0-9]/g, ''));
+    });
+    $('#q-pass').addEventListener('click', function () { if (!S.paused) { S.draft = []; sendChoice('pass'); } });
+    $('#q-send').addEventListener('click', function () {
+      if (S.draft.length) sendChoice({ options: S.draft.slice().sort(function (a, b) { return a - b; }) });
+    });
+    $('#read-btn').addEventListener('click', P.speak);
+    $('#result-btn').addEventListener('click', function () {
+      S.resultOpen = !S.resultOpen;
+      P.renderFinished();
+    });
+    $('#clear-btn').addEventListener('click', function () { store.wipe(KEEP); resetToJoin(null); });
+    $('#stop-btn').addEventListener('click', function () {
+      if (S.stop === 'ended') store.wipe(KEEP);
+      resetToJoin(null);
+    });
+    $('#help-btn').addEventListener('click', function () { openPanel('help-panel'); });
+    $('#privacy-btn').addEventListener('click', function () { openPanel('privacy-panel'); });
+    $('#talk-btn').addEventListener('click', talkToAdult);
+    L.$$('[data-close]').forEach(function (b) { b.addEventListener('click', closePanels); });
+    document.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Escape' || ev.key === 'Esc') closePanels();
+    });
+    $('#large-btn').addEventListener('click', function () {
+      setLarge(!document.documentElement.classList.contains('large'));
+    });
+    $('#lang-btn').addEventListener('click', function () {
+      var next = L.lang() === 'fr' ? 'en' : 'fr';
+      store.set('lang', next);
+      L.loadLang(next, DICTS).then(applyLang, function () { /* keep the current language */ });
+    });
+  }
+
+  function start() {
+    bind();
+    setLarge(store.get('large') === '1');
+    var code = codeFromUrl();
+    var ready = L.loadLang(L.pickLang(), DICTS).then(applyLang, function () { /* texts stay as served */ });
+    if (code) {
+      $('#code').value = code;
+      ready.then(function () { join(code); });
+    }
+  }
+
+  start();
+})(window);
