@@ -1,5 +1,6 @@
 //! The application: shared state, start-up (quizzes, data folder, registry) and `App::serve`.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,7 +12,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, JournalKind};
-use crate::http::HostKey;
+use crate::guard::Guard;
+use crate::http::{HostKey, Pairings};
 use crate::quiz::Library;
 use crate::session::Registry;
 use crate::store::Store;
@@ -36,6 +38,10 @@ pub struct AppState {
     pub host_key: Option<HostKey>,
     /// The embedded store (`None` with `--journal memory`): journals and past sessions' reports.
     pub store: Option<Store>,
+    /// Abuse limits: failed joins, connections, sessions per address.
+    pub guard: Guard,
+    /// Phone-remote pairing tokens waiting to be claimed (60 s, single use, in memory only).
+    pub remotes: Pairings,
 }
 
 /// A Loupe server ready to serve: quizzes loaded, data folder created, registry running.
@@ -57,6 +63,11 @@ impl App {
         let data_dir = config.data_dir();
         std::fs::create_dir_all(&data_dir)
             .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+        let open_files = crate::guard::raise_open_file_limit();
+        match open_files {
+            Some(n) => tracing::info!(open_files = n, "open-file limit raised to the hard limit"),
+            None => tracing::info!("no open-file limit to raise on this platform"),
+        }
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
         let (store, restored) = match config.journal {
@@ -87,6 +98,8 @@ impl App {
             public_url: crate::net::public_url(&config, config.addr).into(),
             host_key: config.host_key.as_deref().map(HostKey::new),
             store,
+            remotes: Pairings::default(),
+            guard: Guard::new(config.guard_limits(open_files)),
         };
         Ok(App {
             state,
@@ -157,9 +170,13 @@ impl App {
             }
         };
         let listener = listener.tap_io(crate::net::set_nodelay);
-        let served = axum::serve(listener, crate::http::router(state))
-            .with_graceful_shutdown(stop)
-            .await;
+        let router = crate::http::router(state);
+        let served = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await;
         internal.cancel();
 
         tracker.close();

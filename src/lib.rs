@@ -9,6 +9,7 @@
 //!
 //! - [`config`]: command-line flags and `LOUPE_*` environment variables;
 //! - [`app`]: shared state, the router and [`app::App::serve`] on a pre-bound listener;
+//! - [`guard`]: abuse limits (failed joins per address, connections, sessions per address);
 //! - [`net`]: the listening socket (backlog, `SO_REUSEADDR`) and the LAN address to print;
 //! - [`http`]: REST handlers (quizzes, session creation, QR codes) and the placeholder pages;
 //! - [`ws`]: the WebSocket upgrade and the one task per connection;
@@ -17,6 +18,7 @@
 //!   session, the journal seam and the registry of join codes;
 //! - [`quiz`]: the quiz model, TOML loading and `loupe check`;
 //! - [`client`]: the typed protocol client shared by the tests and the load generator;
+//! - [`load`]: the load generator behind `loupe-load` (sessions × pupils, timings, `/proc` figures);
 //! - [`reconnect`]: when clients retry after losing the server (backoff with full jitter).
 //!
 //! The shape is explained in `docs/ARCHITECTURE.md`.
@@ -25,11 +27,13 @@
 pub mod app;
 pub mod client;
 pub mod config;
+pub mod guard;
 pub mod http;
+pub mod load;
 pub mod net;
 pub mod protocol;
 pub mod quiz;
 pub mod reconnect;
 pub mod session;
-pub mod ws;
 pub mod store;
+pub mod ws;

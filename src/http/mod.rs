@@ -1,4 +1,4 @@
-//! The HTTP side: the router, the REST API (`/api/…`), the QR codes and the placeholder pages.
+//! The HTTP side: the router, the REST API (`/api/…`), the QR codes, the pages and their assets.
 //!
 //! | route | what |
 //! |---|---|
@@ -7,14 +7,23 @@
 //! | `GET /api/quizzes/{id}` | the host preview of one quiz |
 //! | `POST /api/sessions` | create a session (needs `X-Loupe-Host-Key` when the server has a key) |
 //! | `GET /api/sessions/{code}/qr.svg` | QR code of the join link |
+//! | `POST /api/sessions/{code}/remote` | a 60-second, single-use phone-remote pairing (needs `Authorization: Bearer <host_secret>`) |
+//! | `POST /api/remote/claim` | trade a pairing token for the session code and host secret, once |
+//! | `GET /api/reports/{code}` | a finished session's summary (needs `Authorization: Bearer <host_secret>`) |
+//! | `GET /api/reports/{code}/csv` | the same as a CSV download |
 //! | `GET /ws` | the WebSocket ([`crate::ws::upgrade`]) |
-//! | `GET /`, `/host`, `/join/{code}` | placeholder pages |
+//! | `GET /`, `/join/{code}` | the pupil page (`web/pupil.html`) |
+//! | `GET /host`, `/screen/{code}`, `/remote` | teacher console, projector, phone remote (`web/*.html`) |
+//! | `GET /assets/{*path}` | `web/` files: gzip, ETag, immutable with `?v=` ([`assets`]) |
 
+mod assets;
 mod error;
 mod host_key;
 mod pages;
 mod qr;
 mod quizzes;
+mod remote;
+mod reports;
 mod sessions;
 
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -30,6 +39,8 @@ pub use error::{ApiError, ApiJson};
 pub use host_key::{HostKey, HOST_KEY_HEADER};
 pub use qr::svg as qr_svg;
 pub use quizzes::{QuestionPreview, QuizPreview, QuizSummary};
+pub use remote::{Pairings, RemoteError, PAIRING_TTL};
+pub use reports::ReportError;
 pub use sessions::{is_join_code, CreatedBody};
 
 /// Largest request body the API reads: session options are a few hundred bytes.
@@ -43,15 +54,22 @@ pub fn router(state: AppState) -> Router {
         .route("/quizzes/{id}", get(quizzes::preview))
         .route("/sessions", post(sessions::create))
         .route("/sessions/{code}/qr.svg", get(sessions::qr_svg))
+        .route("/sessions/{code}/remote", post(remote::create))
+        .route("/remote/claim", post(remote::claim))
+        .route("/reports/{code}", get(reports::json))
+        .route("/reports/{code}/csv", get(reports::csv))
         .fallback(error::api_not_found)
         .method_not_allowed_fallback(error::api_method_not_allowed)
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT));
     Router::new()
         .nest("/api", api)
         .route("/ws", get(crate::ws::upgrade))
-        .route("/", get(pages::index))
-        .route("/host", get(pages::index))
+        .route("/", get(pages::pupil))
         .route("/join/{code}", get(pages::join))
+        .route("/host", get(pages::host))
+        .route("/screen/{code}", get(pages::screen))
+        .route("/remote", get(pages::remote))
+        .route("/assets/{*path}", get(assets::serve))
         .fallback(pages::not_found)
         .layer(middleware::from_fn(log_request))
         .with_state(state)

@@ -1,0 +1,287 @@
+//! The phone remote's pairing over HTTP: a 60-second, single-use token that hands the host secret
+//! to the teacher's phone, which then drives the session as a host.
+
+mod common;
+
+use std::time::Duration;
+
+use anyhow::{ensure, Context};
+use common::{TestServer, T};
+use loupe::protocol::{ClientMsg, ServerMsg, Stage};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// A parsed HTTP answer.
+#[derive(Debug)]
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> anyhow::Result<Value> {
+        serde_json::from_str(&self.body).with_context(|| format!("not JSON: {}", self.body))
+    }
+
+    /// Checks that this is an API error with this status and code.
+    fn expect_error(&self, status: u16, code: &str) -> anyhow::Result<()> {
+        let body = self.json()?;
+        ensure!(
+            self.status == status && body["error"] == code && body["message"].is_string(),
+            "expected {status} {code}, got {} {}",
+            self.status,
+            self.body
+        );
+        Ok(())
+    }
+}
+
+/// One HTTP/1.0 request (the server closes after the reply, never chunks it).
+async fn request(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> anyhow::Result<Reply> {
+    let authority = server.http_url().trim_start_matches("http://").to_owned();
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let exchange = async {
+        let mut stream = TcpStream::connect(&authority).await?;
+        let mut head = format!("{method} {path} HTTP/1.0\r\nHost: {authority}\r\n");
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        if !body.is_empty() {
+            head.push_str("Content-Type: application/json\r\n");
+        }
+        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(body.as_bytes()).await?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await?;
+        anyhow::Ok(raw)
+    };
+    let raw = tokio::time::timeout(T, exchange)
+        .await
+        .context("request timed out")??;
+    let text = String::from_utf8(raw).context("reply is not UTF-8")?;
+    let (head, body) = text.split_once("\r\n\r\n").context("no end of headers")?;
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .context("no status")?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Ok(Reply {
+        status,
+        headers,
+        body: body.to_owned(),
+    })
+}
+
+/// `POST /api/sessions/{code}/remote` with this bearer secret.
+async fn pair(server: &TestServer, code: &str, secret: &str) -> anyhow::Result<Reply> {
+    let auth = format!("Bearer {secret}");
+    let path = format!("/api/sessions/{code}/remote");
+    request(server, "POST", &path, &[("Authorization", &auth)], None).await
+}
+
+/// `POST /api/remote/claim` with this token.
+async fn claim(server: &TestServer, token: &str) -> anyhow::Result<Reply> {
+    let body = json!({ "token": token });
+    request(server, "POST", "/api/remote/claim", &[], Some(&body)).await
+}
+
+/// The token in a pairing's `url` fragment, after checking the rest of the answer.
+fn token_of(reply: &Reply) -> anyhow::Result<String> {
+    ensure!(
+        reply.status == 201,
+        "pairing: {} {}",
+        reply.status,
+        reply.body
+    );
+    ensure!(
+        reply.header("cache-control") == Some("no-store"),
+        "{reply:?}"
+    );
+    let body = reply.json()?;
+    let url = body["url"].as_str().context("no url")?;
+    let (base, token) = url
+        .split_once("/remote#")
+        .context("no /remote# in the url")?;
+    ensure!(!base.is_empty() && base.starts_with("http"), "url {url}");
+    ensure!(
+        token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+        "token {token}"
+    );
+    ensure!(body["expires_in"] == 60, "{body}");
+    let svg = body["qr_svg"].as_str().context("no qr_svg")?;
+    ensure!(
+        svg.contains("<svg") && svg.ends_with("</svg>"),
+        "qr {svg:.80}"
+    );
+    Ok(token.to_owned())
+}
+
+#[tokio::test]
+async fn a_pairing_hands_the_host_secret_over_once_and_the_phone_drives_the_session(
+) -> anyhow::Result<()> {
+    let server = TestServer::plain().await?;
+    let s = server.create_session(json!({"quiz": "test-kinds"})).await?;
+    let token = token_of(&pair(&server, &s.code, &s.host_secret).await?)?;
+
+    let first = claim(&server, &token).await?;
+    ensure!(
+        first.status == 200,
+        "claim: {} {}",
+        first.status,
+        first.body
+    );
+    ensure!(
+        first.header("cache-control") == Some("no-store"),
+        "{first:?}"
+    );
+    let body = first.json()?;
+    ensure!(
+        body == json!({"code": s.code, "host_secret": s.host_secret}),
+        "{body}"
+    );
+
+    // Single use: the same token again (a photo of the QR code) is useless.
+    claim(&server, &token).await?.expect_error(410, "expired")?;
+
+    // The phone connects as a host with what it claimed, and its commands work.
+    let mut phone = server.connect().await?;
+    let code = body["code"].as_str().context("code")?;
+    let secret = body["host_secret"].as_str().context("secret")?;
+    phone.hello_host(code, secret).await?;
+    phone.send(&ClientMsg::Start).await?;
+    phone
+        .recv_until(T, |e| {
+            matches!(
+                e,
+                ServerMsg::Phase {
+                    stage: Stage::Intro,
+                    ..
+                }
+            )
+        })
+        .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn pairing_needs_the_host_secret_of_a_live_session() -> anyhow::Result<()> {
+    let server = TestServer::plain().await?;
+    let s = server.create_session(json!({"quiz": "test-kinds"})).await?;
+    let other = server.create_session(json!({"quiz": "test-kinds"})).await?;
+    let path = format!("/api/sessions/{}/remote", s.code);
+
+    // No secret, another scheme, the screen token, another session's secret: all refused.
+    request(&server, "POST", &path, &[], None)
+        .await?
+        .expect_error(401, "bad_secret")?;
+    let basic = format!("Basic {}", s.host_secret);
+    request(&server, "POST", &path, &[("Authorization", &basic)], None)
+        .await?
+        .expect_error(401, "bad_secret")?;
+    pair(&server, &s.code, &s.screen_token)
+        .await?
+        .expect_error(401, "bad_secret")?;
+    pair(&server, &s.code, &other.host_secret)
+        .await?
+        .expect_error(401, "bad_secret")?;
+
+    // Unknown sessions and codes that are not codes.
+    let unknown = if s.code == "999999" || other.code == "999999" {
+        "999998"
+    } else {
+        "999999"
+    };
+    pair(&server, unknown, &s.host_secret)
+        .await?
+        .expect_error(404, "unknown_session")?;
+    pair(&server, "abc", &s.host_secret)
+        .await?
+        .expect_error(404, "unknown_session")?;
+
+    // Only POST.
+    request(&server, "GET", &path, &[], None)
+        .await?
+        .expect_error(405, "method_not_allowed")?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn claims_of_unknown_old_or_malformed_tokens_fail() -> anyhow::Result<()> {
+    let server = TestServer::plain().await?;
+    let s = server.create_session(json!({"quiz": "test-kinds"})).await?;
+
+    claim(&server, "0123456789abcdef0123456789abcdef")
+        .await?
+        .expect_error(410, "expired")?;
+    claim(&server, "").await?.expect_error(410, "expired")?;
+    request(
+        &server,
+        "POST",
+        "/api/remote/claim",
+        &[],
+        Some(&json!({"token": 5})),
+    )
+    .await?
+    .expect_error(400, "bad_request")?;
+    request(
+        &server,
+        "POST",
+        "/api/remote/claim",
+        &[],
+        Some(&json!({"token": "x", "code": "123456"})),
+    )
+    .await?
+    .expect_error(400, "bad_request")?;
+
+    // Showing a new code on the console makes the previous one useless.
+    let old = token_of(&pair(&server, &s.code, &s.host_secret).await?)?;
+    let new = token_of(&pair(&server, &s.code, &s.host_secret).await?)?;
+    claim(&server, &old).await?.expect_error(410, "expired")?;
+    ensure!(claim(&server, &new).await?.status == 200);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_pairing_dies_with_its_session() -> anyhow::Result<()> {
+    let server = TestServer::plain().await?;
+    let s = server.create_session(json!({"quiz": "test-kinds"})).await?;
+    let token = token_of(&pair(&server, &s.code, &s.host_secret).await?)?;
+
+    let mut host = server.connect().await?;
+    host.hello_host(&s.code, &s.host_secret).await?;
+    host.send(&ClientMsg::End).await?;
+    host.recv_close(T).await?;
+    // The actor removes the code from the registry as it stops: wait for that, with a deadline.
+    let deadline = tokio::time::Instant::now() + T;
+    loop {
+        let r = pair(&server, &s.code, &s.host_secret).await?;
+        if r.status == 404 {
+            break;
+        }
+        ensure!(tokio::time::Instant::now() < deadline, "session still live");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    claim(&server, &token).await?.expect_error(410, "expired")?;
+    Ok(())
+}

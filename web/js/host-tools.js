@@ -1,0 +1,269 @@
+/* Loupe console tools: keyboard and presentation-clicker shortcuts, the blank screen, full
+ * screen, the private panel (notes, answer key, "talk to an adult" count — hidden until asked
+ * for, with a "visible if mirrored" warning while shown), the challenge players list, and the
+ * phone-remote pairing (a warning, then a QR code valid 60 s and once).
+ * ES2017 at most; text is always inserted as text (the QR code SVG from the server is parsed as
+ * XML with DOMParser and imported, never assigned as HTML).
+ *
+ * Shortcuts: PageDown / → / Space = next; PageUp / ← = previous result; B or "." = blank screen;
+ *   F = full screen; N = notes (private panel); Escape = leave the blank screen or hide the panel.
+ *
+ * data-testid: cmd-private, cmd-blank, cmd-blank-end, cmd-fullscreen, blank, blank-back,
+ *   private-panel, private-warning, answer-key, notes, help-count, private-hide,
+ *   players, players-list, remove-<player id>,
+ *   remote-panel, remote-warning, remote-show, remote-cancel, remote-qr, remote-countdown,
+ *   remote-hide, remote-error
+ */
+(function (global) {
+  'use strict';
+
+  var L = global.Loupe;
+  var H = global.LoupeHost;
+  var C = global.LoupeCharts;
+  var t = function (k, v) { return L.t(k, v); };
+
+  var privateOpen = false;
+  var blank = false;
+
+  // ---------------------------------------------------------------- blank screen, full screen
+
+  H.setBlank = function (on) {
+    blank = !!on;
+    L.$('#blank').hidden = !blank;
+    var rec = H.st.session;
+    if (rec) {
+      // The projector window of this browser blanks too.
+      if (blank) L.store.set('blank.' + rec.code, '1');
+      else L.store.remove('blank.' + rec.code);
+    }
+    if (blank) L.$('#blank-back').focus();
+  };
+
+  H.toggleFullscreen = function () {
+    var d = document;
+    var el = d.documentElement;
+    var inFs = d.fullscreenElement || d.webkitFullscreenElement;
+    try {
+      if (inFs) (d.exitFullscreen || d.webkitExitFullscreen).call(d);
+      else if (el.requestFullscreen) el.requestFullscreen();
+      else if (el.webkitRequestFullscreen) el.webkitRequestFullscreen();
+    } catch (e) { /* not allowed: nothing to do */ }
+  };
+
+  // ---------------------------------------------------------------- private panel
+
+  H.setPrivate = function (open) {
+    privateOpen = !!open;
+    var panel = L.$('#private-panel');
+    panel.hidden = !privateOpen;
+    L.$('#cmd-private').setAttribute('aria-expanded', privateOpen ? 'true' : 'false');
+    L.$('#cmd-private').textContent = t(privateOpen ? 'host.private.hide' : 'host.cmd.private');
+    if (privateOpen) {
+      H.render();
+      panel.scrollIntoView({ block: 'nearest' });
+    }
+  };
+
+  /** A new question: the answer key of the last one must not stay on the wall. */
+  H.onNewQuestion = function () {
+    if (privateOpen) H.setPrivate(false);
+  };
+
+  function renderPrivate(st) {
+    if (!privateOpen || st.view !== 'run') return;
+    var id = H.shownId() || (st.question && st.question.question);
+    var f = id ? st.facilitator[id] : null;
+    var q = (id && st.questions[id]) || {};
+    var key = L.clear(L.$('#private-key'));
+    var notes = L.clear(L.$('#private-notes'));
+    var ql = (st.info && st.info.lang) || null;
+    if (!f) {
+      key.appendChild(L.el('p', { 'class': 'hint', text: t('host.private.none') }));
+    } else {
+      key.appendChild(L.el('h3', { text: t('host.private.key') }));
+      var opts = q.options || [];
+      var list = L.el('ul', { 'class': 'key-list' });
+      if (f.correct && f.correct.length) {
+        f.correct.forEach(function (i) {
+          list.appendChild(L.el('li', { text: C.letter(i) + '. ' + (opts[i] || '') + ' — ' + t('host.q.correct') }));
+        });
+      } else if (f.points && f.points.some(function (p) { return p !== null && p !== undefined; })) {
+        f.points.forEach(function (p, i) {
+          if (p === null || p === undefined) return;
+          list.appendChild(L.el('li', { text: C.letter(i) + '. ' + (opts[i] || '') + ' — ' + t('host.q.points', { n: p }) }));
+        });
+      } else {
+        list.appendChild(L.el('li', { text: t('host.private.opinion') }));
+      }
+      key.appendChild(list);
+      [['host.notes.prompt', f.prompt], ['host.notes.key_fact', f.key_fact], ['host.notes.tip', f.tip],
+        ['host.notes.explanation', f.explanation], ['host.notes.source', f.source]].forEach(function (p) {
+        if (p[1]) notes.appendChild(L.el('p', {}, [L.el('strong', { text: t(p[0]) + ' ' }), L.el('span', { lang: ql, text: p[1] })]));
+      });
+    }
+    L.$('#private-help').textContent = st.help ? C.tn('host.private.help', st.help) + ' ' + t('host.private.help_what')
+      : t('host.private.help_none');
+  }
+
+  // ---------------------------------------------------------------- players (challenge mode)
+
+  function renderPlayers(st) {
+    var box = L.$('#players-box');
+    var challenge = st.info && st.info.mode === 'challenge';
+    box.hidden = !challenge || st.view !== 'run';
+    if (box.hidden) return;
+    L.$('#players-summary').textContent = C.tn('host.players.title', st.players.length);
+    var list = L.$('#players-list');
+    var sig = JSON.stringify(st.players) + L.lang();
+    if (list.getAttribute('data-sig') === sig) return;
+    list.setAttribute('data-sig', sig);
+    L.clear(list);
+    st.players.forEach(function (pl) {
+      list.appendChild(L.el('li', {}, [
+        L.el('span', { text: pl.name }),
+        L.el('button', { type: 'button', 'class': 'secondary small', 'data-testid': 'remove-' + pl.id,
+          'aria-label': t('host.players.remove_label', { name: pl.name }), text: t('host.players.remove'),
+          on: { click: function () {
+            H.confirm(t('host.players.confirm', { name: pl.name }), t('host.players.remove')).then(function (ok) {
+              if (ok) H.send({ type: 'remove', player: pl.id });
+            });
+          } } })
+      ]));
+    });
+  }
+
+  // ---------------------------------------------------------------- phone remote pairing
+
+  var remote = { timer: null, until: 0, opener: null };
+
+  function remoteStep(step) {
+    L.$('#remote-step-warn').hidden = step !== 'warn';
+    L.$('#remote-step-qr').hidden = step !== 'qr';
+  }
+
+  function stopRemoteTimer() {
+    if (remote.timer) global.clearInterval(remote.timer);
+    remote.timer = null;
+  }
+
+  H.openRemote = function () {
+    if (!H.st.session) return;
+    remote.opener = document.activeElement;
+    L.clear(L.$('#remote-qr'));
+    L.$('#remote-error').hidden = true;
+    remoteStep('warn');
+    L.$('#remote-panel').hidden = false;
+    L.$('#remote-show').focus();
+  };
+
+  function closeRemote() {
+    stopRemoteTimer();
+    L.clear(L.$('#remote-qr'));
+    L.$('#remote-panel').hidden = true;
+    if (remote.opener && remote.opener.focus) remote.opener.focus();
+  }
+
+  function tickRemote() {
+    var left = Math.max(0, Math.ceil((remote.until - Date.now()) / 1000));
+    L.$('#remote-countdown').textContent = C.tn('host.remote.countdown', left);
+    if (left <= 0) {
+      stopRemoteTimer();
+      L.clear(L.$('#remote-qr'));
+      remoteStep('warn');
+      var e = L.$('#remote-error');
+      e.textContent = t('host.remote.expired');
+      e.hidden = false;
+      L.$('#remote-show').focus();
+    }
+  }
+
+  function showRemoteCode() {
+    var rec = H.st.session;
+    var err = L.$('#remote-error');
+    err.hidden = true;
+    L.api('POST', '/api/sessions/' + rec.code + '/remote', undefined, { 'Authorization': 'Bearer ' + rec.host_secret })
+      .then(function (r) {
+        var doc = new global.DOMParser().parseFromString(r.qr_svg, 'image/svg+xml');
+        var svg = doc.documentElement;
+        if (!svg || svg.nodeName.toLowerCase() !== 'svg') throw { error: 'internal' };
+        var node = document.importNode(svg, true);
+        node.setAttribute('role', 'img');
+        node.setAttribute('aria-label', t('host.remote.qr_alt'));
+        node.setAttribute('class', 'qr-svg');
+        L.clear(L.$('#remote-qr')).appendChild(node);
+        remote.until = Date.now() + (r.expires_in || 60) * 1000;
+        remoteStep('qr');
+        stopRemoteTimer();
+        tickRemote();
+        remote.timer = global.setInterval(tickRemote, 500);
+        L.$('#remote-hide').focus();
+      })
+      .catch(function (e) {
+        err.textContent = H.errorText(e && e.error ? e.error : 'network');
+        err.hidden = false;
+      });
+  }
+
+  // ---------------------------------------------------------------- keyboard
+
+  function typing(target) {
+    if (!target || !target.tagName) return false;
+    var tag = target.tagName;
+    return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || target.isContentEditable;
+  }
+
+  function onKey(ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if (H.confirmOpen() || !L.$('#remote-panel').hidden) return;
+    var view = H.st.view;
+    if (['lobby', 'run', 'end'].indexOf(view) < 0 || typing(ev.target)) return;
+    var key = ev.key;
+    var onControl = ev.target && /^(BUTTON|A|SUMMARY)$/.test(ev.target.tagName);
+    var handled = true;
+    if (key === 'PageDown' || key === 'ArrowRight' || ((key === ' ' || key === 'Spacebar') && !onControl)) {
+      if (!blank && view !== 'end') H.next();
+    } else if (key === 'PageUp' || key === 'ArrowLeft') {
+      if (!blank && view === 'run') H.back();
+    } else if (key === 'b' || key === 'B' || key === '.') {
+      H.setBlank(!blank);
+    } else if (key === 'f' || key === 'F') {
+      H.toggleFullscreen();
+    } else if (key === 'n' || key === 'N') {
+      if (view === 'run') H.setPrivate(!privateOpen);
+    } else if (key === 'Escape') {
+      if (blank) H.setBlank(false);
+      else if (privateOpen) H.setPrivate(false);
+      else handled = false;
+    } else {
+      handled = false;
+    }
+    if (handled) ev.preventDefault();
+  }
+
+  function setup() {
+    document.addEventListener('keydown', onKey);
+    L.$('#cmd-private').addEventListener('click', function () { H.setPrivate(!privateOpen); });
+    L.$('#private-hide').addEventListener('click', function () {
+      H.setPrivate(false);
+      L.$('#cmd-private').focus();
+    });
+    L.$('#cmd-blank').addEventListener('click', function () { H.setBlank(true); });
+    L.$('#end-blank').addEventListener('click', function () { H.setBlank(true); });
+    L.$('#blank-back').addEventListener('click', function () { H.setBlank(false); });
+    L.$('#blank').addEventListener('click', function (ev) { if (ev.target === L.$('#blank')) H.setBlank(false); });
+    L.$('#cmd-fullscreen').addEventListener('click', H.toggleFullscreen);
+    L.$('#lobby-remote').addEventListener('click', H.openRemote);
+    L.$('#run-remote').addEventListener('click', H.openRemote);
+    L.$('#remote-show').addEventListener('click', showRemoteCode);
+    L.$('#remote-cancel').addEventListener('click', closeRemote);
+    L.$('#remote-hide').addEventListener('click', closeRemote);
+    L.$('#remote-panel').addEventListener('keydown', function (ev) {
+      if (ev.key === 'Escape') { ev.preventDefault(); closeRemote(); }
+      H.trapFocus(L.$('#remote-panel'), ev);
+    });
+    H.afterLang.push(function () { H.setPrivate(privateOpen); });
+  }
+
+  H.renderers.push(renderPrivate, renderPlayers);
+  document.addEventListener('DOMContentLoaded', setup);
+})(window);

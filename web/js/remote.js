@@ -1,0 +1,373 @@
+/* Loupe phone remote (/remote#<pairing token>): the teacher's phone drives the session (next,
+ * reveal, pause, previous result, +30 s, finish) and shows what must stay off the projector
+ * (notes, answer key, the "talk to an adult" count).
+ * The pairing token comes in the URL fragment (never sent to a server by the browser); it is
+ * removed from the address at once (history.replaceState), then claimed once with
+ * POST /api/remote/claim for the session code and host secret, kept in sessionStorage only
+ * (this tab; gone when it closes). ES2017 at most; text is always inserted as text.
+ *
+ * data-testid: remote-claiming, remote-none, remote-expired, remote-expired-text, remote-ended,
+ *   remote-main, remote-title, remote-stage, remote-q-text, remote-paused, remote-answers,
+ *   remote-presence, remote-help, remote-next, remote-reveal, remote-pause, remote-back,
+ *   remote-add-time, remote-notes-toggle, remote-notes, remote-answer-key, remote-finish,
+ *   remote-finish-confirm, remote-finish-cancel, remote-notice, remote-forget, conn-status,
+ *   lang-switch
+ */
+(function (global) {
+  'use strict';
+
+  var L = global.Loupe;
+  var C = global.LoupeCharts;
+  var t = function (k, v) { return L.t(k, v); };
+  var DICTS = ['common', 'host'];
+  var KEY = 'loupe.remote';
+
+  var R = {
+    pairing: null, conn: null, connState: null, info: null, phase: null, question: null,
+    facilitator: {}, options: {}, texts: {}, order: [], answers: null, presence: { connected: 0, joined: 0 },
+    help: 0, results: {}, notes: false, view: 'claiming', expired: null, timer: { endsAt: null, left: null, paused: false }
+  };
+
+  // ---------------------------------------------------------------- storage (this tab only)
+
+  function session(get, value) {
+    try {
+      if (get) return JSON.parse(global.sessionStorage.getItem(KEY) || 'null');
+      if (value === null) global.sessionStorage.removeItem(KEY);
+      else global.sessionStorage.setItem(KEY, JSON.stringify(value));
+    } catch (e) { /* private mode: the pairing lives in memory only */ }
+    return null;
+  }
+
+  function saveOrder() {
+    if (!R.pairing) return;
+    R.pairing.order = R.order;
+    session(false, R.pairing);
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  function total() { return (R.info && R.info.questions) || 0; }
+
+  function currentIndex() {
+    if (R.question) return R.question.index;
+    var p = R.phase;
+    return p && p.stage !== 'review' && typeof p.index === 'number' ? p.index : -1;
+  }
+
+  function nextAction() {
+    var p = R.phase;
+    if (!p) return null;
+    var last = total() > 0 && currentIndex() >= total() - 1;
+    switch (p.stage) {
+      case 'lobby': return ['start', 'host.cmd.start'];
+      case 'intro': return ['next', 'host.cmd.first'];
+      case 'open': return ['close', 'host.cmd.close'];
+      case 'closed': return ['reveal', 'host.cmd.reveal'];
+      case 'revealed':
+      case 'review': return ['next', last ? 'host.cmd.to_summary' : 'host.cmd.next_q'];
+      default: return null;
+    }
+  }
+
+  function previousId() {
+    var p = R.phase;
+    if (!p || ['open', 'lobby', 'finished', 'intro'].indexOf(p.stage) >= 0) return null;
+    var from = typeof p.index === 'number' ? p.index : currentIndex() + 1;
+    for (var i = from - 1; i >= 0; i--) if (R.order[i]) return R.order[i];
+    return null;
+  }
+
+  function timeLeft() {
+    var tm = R.timer;
+    if (tm.left === null) return null;
+    if (tm.paused || tm.endsAt === null) return tm.left;
+    return Math.max(0, tm.endsAt - Date.now());
+  }
+
+  function renderNotes() {
+    var box = L.$('#r-notes');
+    box.hidden = !R.notes;
+    L.$('#r-notes-toggle').setAttribute('aria-expanded', R.notes ? 'true' : 'false');
+    L.$('#r-notes-toggle').textContent = t(R.notes ? 'remote.notes_hide' : 'remote.notes_show');
+    if (!R.notes) return;
+    var p = R.phase;
+    var id = (p && p.question) || (R.question && R.question.question);
+    var f = id ? R.facilitator[id] : null;
+    var key = L.clear(L.$('#r-key'));
+    var body = L.clear(L.$('#r-notes-body'));
+    if (!f) {
+      key.appendChild(L.el('p', { 'class': 'hint', text: t('host.private.none') }));
+      return;
+    }
+    var opts = R.options[id] || [];
+    var list = L.el('ul', { 'class': 'key-list' });
+    if (f.correct && f.correct.length) {
+      f.correct.forEach(function (i) {
+        list.appendChild(L.el('li', { text: C.letter(i) + '. ' + (opts[i] || '') + ' — ' + t('host.q.correct') }));
+      });
+    } else if (f.points && f.points.some(function (x) { return x !== null && x !== undefined; })) {
+      f.points.forEach(function (x, i) {
+        if (x !== null && x !== undefined) {
+          list.appendChild(L.el('li', { text: C.letter(i) + '. ' + (opts[i] || '') + ' — ' + t('host.q.points', { n: x }) }));
+        }
+      });
+    } else {
+      list.appendChild(L.el('li', { text: t('host.private.opinion') }));
+    }
+    key.appendChild(L.el('h3', { text: t('host.private.key') }));
+    key.appendChild(list);
+    [['host.notes.prompt', f.prompt], ['host.notes.key_fact', f.key_fact], ['host.notes.tip', f.tip],
+      ['host.notes.explanation', f.explanation], ['host.notes.source', f.source]].forEach(function (n) {
+      if (n[1]) body.appendChild(L.el('p', {}, [L.el('strong', { text: t(n[0]) + ' ' }), L.el('span', { lang: R.info ? R.info.lang : null, text: n[1] })]));
+    });
+  }
+
+  function renderTimer() {
+    var el = L.$('#r-timer');
+    var left = timeLeft();
+    var open = R.phase && R.phase.stage === 'open';
+    el.hidden = left === null || !open;
+    if (el.hidden) return;
+    var s = Math.ceil(left / 1000);
+    el.textContent = t('host.run.timer', { time: Math.floor(s / 60) + ':' + ('0' + (s % 60)).slice(-2) });
+  }
+
+  function renderMain() {
+    var p = R.phase;
+    var online = R.connState === 'open';
+    L.$('#rm-h').textContent = (R.info ? R.info.title : '') + (R.pairing ? ' · ' + t('host.end.code', { code: R.pairing.code }) : '');
+    var stage = '';
+    if (p) {
+      stage = t('host.stage.' + p.stage);
+      if (typeof p.index === 'number') stage = t('host.run.index', { n: p.index + 1, total: total() }) + ' · ' + stage;
+    }
+    L.$('#r-stage').textContent = stage;
+    var id = p && p.question;
+    L.$('#r-q').textContent = (id && R.texts[id]) || '';
+    if (R.info && R.info.lang) L.$('#r-q').setAttribute('lang', R.info.lang);
+    L.$('#r-paused').hidden = !(p && p.paused);
+    var a = R.answers;
+    var answers = L.$('#r-answers');
+    if (p && p.stage === 'lobby') {
+      answers.textContent = C.tn('host.lobby.presence', R.presence.connected);
+    } else if (a && a.question === id) {
+      answers.textContent = C.tn('host.run.answers', a.count);
+    } else {
+      answers.textContent = p && p.stage === 'open' ? C.tn('host.run.answers', 0) : '';
+    }
+    L.$('#r-presence').textContent = p && p.stage !== 'lobby' ? C.tn('host.lobby.presence', R.presence.connected) : '';
+    var help = L.$('#r-help');
+    help.textContent = R.help ? C.tn('host.private.help', R.help) + ' ' + t('host.private.help_what') : t('host.private.help_none');
+    help.className = 'status' + (R.help ? ' warn' : '');
+    var act = nextAction();
+    var next = L.$('#r-next');
+    next.textContent = act ? t(act[1]) : t('host.cmd.next_q');
+    next.disabled = !act || !online;
+    var s = p ? p.stage : 'lobby';
+    L.$('#r-reveal').disabled = !online || !(s === 'open' || s === 'closed');
+    var pause = L.$('#r-pause');
+    pause.textContent = t(p && p.paused ? 'host.cmd.resume' : 'host.cmd.pause');
+    pause.setAttribute('aria-pressed', p && p.paused ? 'true' : 'false');
+    pause.disabled = !online || s === 'lobby' || s === 'finished';
+    L.$('#r-back').disabled = !online || !previousId();
+    L.$('#r-add-time').disabled = !online || s !== 'open' || timeLeft() === null;
+    L.$('#r-finish').disabled = !online || s === 'finished';
+    var finished = s === 'finished';
+    L.$('#r-grid').hidden = finished;
+    L.$('#r-finish-box').hidden = finished;
+    var fin = L.$('#r-finished');
+    fin.hidden = !finished;
+    if (finished) {
+      var sum = R.summary;
+      var stats = sum ? ' ' + t('remote.finished_stats', { n: sum.pupils,
+        mean: sum.mean === null || sum.mean === undefined ? '–' : C.num(sum.mean),
+        median: sum.median === null || sum.median === undefined ? '–' : C.num(sum.median) }) : '';
+      fin.textContent = t('remote.finished') + stats;
+    }
+    renderTimer();
+    renderNotes();
+  }
+
+  function render() {
+    L.showView('view-' + R.view);
+    if (R.view === 'expired') L.$('#expired-text').textContent = t(R.expired || 'remote.expired_text');
+    if (R.view === 'main') renderMain();
+    var c = L.$('#conn');
+    var s = R.connState;
+    c.hidden = !R.conn || !s;
+    if (!c.hidden) {
+      c.className = 'status conn' + (s === 'open' ? ' ok' : s === 'blocked' || s === 'closed' ? ' error' : ' warn');
+      c.textContent = t('host.conn.' + s);
+    }
+    document.title = t('remote.page_title');
+  }
+
+  var noticeTimer = null;
+  function notice(text) {
+    var n = L.$('#r-notice');
+    n.textContent = text;
+    n.hidden = !text;
+    if (noticeTimer) global.clearTimeout(noticeTimer);
+    noticeTimer = global.setTimeout(function () { n.hidden = true; }, 6000);
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  function onMessage(msg) {
+    switch (msg.type) {
+      case 'phase':
+        R.phase = msg;
+        if (msg.question && typeof msg.index === 'number') { R.order[msg.index] = msg.question; saveOrder(); }
+        break;
+      case 'question':
+        R.question = msg;
+        R.order[msg.index] = msg.question;
+        saveOrder();
+        R.texts[msg.question] = msg.text;
+        R.options[msg.question] = msg.options.map(function (o) { return o.text; });
+        R.answers = null;
+        R.timer = msg.time_left_ms === undefined || msg.time_left_ms === null
+          ? { endsAt: null, left: null, paused: false }
+          : { endsAt: Date.now() + msg.time_left_ms, left: msg.time_left_ms, paused: false };
+        break;
+      case 'timer':
+        R.timer = msg.time_left_ms === undefined || msg.time_left_ms === null
+          ? { endsAt: null, left: null, paused: false }
+          : { endsAt: msg.paused ? null : Date.now() + msg.time_left_ms, left: msg.time_left_ms, paused: !!msg.paused };
+        break;
+      case 'facilitator': R.facilitator[msg.question] = msg; break;
+      case 'answers': R.answers = msg; break;
+      case 'presence': R.presence = msg; break;
+      case 'results':
+        R.results[msg.question] = msg;
+        if (!R.options[msg.question]) R.options[msg.question] = msg.options;
+        break;
+      case 'help_requests': R.help = msg.total; break;
+      case 'summary': R.summary = msg; break;
+      case 'ended': R.view = 'ended'; session(false, null); break;
+      case 'error':
+        if (msg.in_reply_to !== 'hello') notice(t('host.err.' + (['wrong_phase', 'no_timer', 'busy'].indexOf(msg.code) >= 0 ? msg.code : 'other')));
+        return;
+      default: return;
+    }
+    render();
+  }
+
+  function connect() {
+    var pairing = R.pairing;
+    R.order = Array.isArray(pairing.order) ? pairing.order : [];
+    R.view = 'main';
+    R.conn = new L.Session({
+      role: 'host',
+      code: pairing.code,
+      secret: function () { return pairing.host_secret; },
+      onWelcome: function (msg) { R.info = msg.session; },
+      onMessage: onMessage,
+      onState: function (state, detail) {
+        R.connState = state;
+        if (state === 'closed') {
+          var d = detail || {};
+          var err = d.error && d.error.code;
+          session(false, null);
+          if (d.code === 4000 || d.code === 4004 || err === 'unknown_session') R.view = 'ended';
+          else { R.view = 'expired'; R.expired = 'remote.refused'; }
+        }
+        render();
+      }
+    });
+    render();
+    R.conn.connect();
+  }
+
+  function send(msg) {
+    if (!R.conn || !R.conn.send(msg)) notice(t('host.err.offline'));
+  }
+
+  function claim(token) {
+    L.api('POST', '/api/remote/claim', { token: token }).then(function (c) {
+      R.pairing = { code: c.code, host_secret: c.host_secret, order: [] };
+      session(false, R.pairing);
+      connect();
+    }).catch(function (e) {
+      R.view = 'expired';
+      R.expired = e && e.status === 410 ? 'remote.expired_text' : 'remote.claim_failed';
+      render();
+    });
+  }
+
+  // ---------------------------------------------------------------- boot
+
+  function setLang(lang) {
+    return L.loadLang(lang, DICTS).catch(function () { return L.loadLang(lang, ['host']); }).then(function () {
+      L.$('#btn-lang').setAttribute('lang', L.lang() === 'fr' ? 'en' : 'fr');
+      render();
+    });
+  }
+
+  function setup() {
+    L.$('#btn-lang').addEventListener('click', function () {
+      var next = L.lang() === 'fr' ? 'en' : 'fr';
+      L.store.set('lang', next);
+      setLang(next);
+    });
+    L.$('#r-next').addEventListener('click', function () {
+      var a = nextAction();
+      if (a) send({ type: a[0] });
+    });
+    L.$('#r-reveal').addEventListener('click', function () { send({ type: 'reveal' }); });
+    L.$('#r-pause').addEventListener('click', function () {
+      send({ type: R.phase && R.phase.paused ? 'resume' : 'pause' });
+    });
+    L.$('#r-back').addEventListener('click', function () {
+      var id = previousId();
+      if (id) send({ type: 'show_results', question: id });
+    });
+    L.$('#r-add-time').addEventListener('click', function () { send({ type: 'add_time' }); });
+    L.$('#r-notes-toggle').addEventListener('click', function () { R.notes = !R.notes; render(); });
+    L.$('#r-finish').addEventListener('click', function () {
+      L.$('#r-finish-confirm').hidden = false;
+      L.$('#r-finish').hidden = true;
+      L.$('#r-finish-no').focus();
+    });
+    function closeFinish() {
+      L.$('#r-finish-confirm').hidden = true;
+      L.$('#r-finish').hidden = false;
+    }
+    L.$('#r-finish-no').addEventListener('click', function () { closeFinish(); L.$('#r-finish').focus(); });
+    L.$('#r-finish-yes').addEventListener('click', function () { send({ type: 'finish' }); closeFinish(); });
+    L.$('#r-forget').addEventListener('click', function () {
+      if (R.conn) R.conn.stop();
+      R.conn = null;
+      session(false, null);
+      R.view = 'none';
+      render();
+    });
+    global.setInterval(function () {
+      if (R.view === 'main') renderTimer();
+    }, 500);
+  }
+
+  function boot() {
+    setup();
+    // Take the token out of the address before anything else, so it is in no history entry.
+    var hash = (global.location.hash || '').replace(/^#/, '');
+    if (hash) {
+      try { global.history.replaceState(null, '', global.location.pathname + global.location.search); }
+      catch (e) { global.location.hash = ''; }
+    }
+    setLang(L.pickLang()).then(function () {
+      if (/^[0-9a-f]{32}$/i.test(hash)) {
+        R.view = 'claiming';
+        render();
+        claim(hash);
+        return;
+      }
+      R.pairing = session(true);
+      if (R.pairing && R.pairing.code && R.pairing.host_secret) connect();
+      else { R.view = hash ? 'expired' : 'none'; render(); }
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', boot);
+})(window);
