@@ -314,6 +314,7 @@ impl Session {
         }
         Some(ServerMsg::Results {
             question: self.quiz.questions[q as usize].id.clone(),
+            text: self.quiz.questions[q as usize].text.clone(),
             options: self.quiz.questions[q as usize]
                 .options
                 .iter()
