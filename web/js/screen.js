@@ -119,7 +119,7 @@
     var idx = typeof p.index === 'number' ? p.index : -1;
     L.$('#sr-index').textContent = idx >= 0 ? t('host.run.index', { n: idx + 1, total: total() }) : '';
     L.$('#sr-stage').textContent = t('screen.stage.' + p.stage);
-    L.$('#sr-text').textContent = (id && S.texts[id]) || '';
+    L.$('#sr-text').textContent = (id && (S.texts[id] || (r && r.text))) || '';
     var chart = L.$('#sr-chart');
     var sig = JSON.stringify([id, r, L.lang()]);
     if (chart.getAttribute('data-sig') === sig) return renderReveal(p, id);
