@@ -402,6 +402,10 @@ pub enum ServerMsg {
         /// 0-based position of that question.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         index: Option<u32>,
+        /// 0-based position of the last question opened: `next` opens the one after it (or
+        /// finishes after the last), whatever is being reviewed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        current: Option<u32>,
         /// New pupils cannot join.
         locked: bool,
     },

@@ -190,7 +190,9 @@
         node.setAttribute('role', 'img');
         node.setAttribute('aria-label', t('host.remote.qr_alt'));
         node.setAttribute('class', 'qr-svg');
-        L.clear(L.$('#remote-qr')).appendChild(node);
+        var box = L.clear(L.$('#remote-qr'));
+        box.setAttribute('data-url', r.url);
+        box.appendChild(node);
         remote.until = Date.now() + (r.expires_in || 60) * 1000;
         remoteStep('qr');
         stopRemoteTimer();

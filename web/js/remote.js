@@ -50,8 +50,9 @@
   function total() { return (R.info && R.info.questions) || 0; }
 
   function currentIndex() {
-    if (R.question) return R.question.index;
     var p = R.phase;
+    if (p && typeof p.current === 'number') return p.current;
+    if (R.question) return R.question.index;
     return p && p.stage !== 'review' && typeof p.index === 'number' ? p.index : -1;
   }
 

@@ -153,6 +153,10 @@ impl Session {
             _ => {}
         }
         if let (Some(q), false) = (q, self.stage() == Stage::Finished) {
+            // A host (re)connecting after the close still gets the notes of what is on screen.
+            if viewer == Viewer::Host && self.stage() != Stage::Open {
+                out.push(ServerMsg::Facilitator(self.facilitator(q)));
+            }
             if watcher {
                 out.extend(self.answers_for(q));
                 if self.stage() != Stage::Open {
@@ -180,6 +184,7 @@ impl Session {
             paused: self.is_paused(),
             question: q.map(|q| self.quiz.questions[q as usize].id.clone()),
             index: q,
+            current: self.current,
             locked: self.is_locked(),
         }
     }
