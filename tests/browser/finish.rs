@@ -70,16 +70,15 @@ impl Lesson {
         let r = self.teacher.wait_hidden(&tid("remote-panel")).await;
         self.soft("pairing dialog closes", r);
 
-        // The remote shows the notes of the question on screen, which the projector never does.
-        // A host that connects after a question closed gets no `facilitator` message in its
-        // snapshot (the server sends it only while the question is open): noted, not failed.
+        // The remote shows the notes of the question on screen, which the projector never does,
+        // even when it pairs after that question closed (host snapshots carry its notes).
         let rem = self.device(Who::Remote);
         rem.click(&tid("remote-notes-toggle")).await?;
         rem.wait_visible(&tid("remote-notes")).await?;
         let marker = self.quiz.note_marker;
         let notes = rem.probe(&tid("remote-notes")).await?.text;
         if !notes.contains(marker) {
-            self.problems.note(format!(
+            self.problems.add(format!(
                 "[{}] remote paired during the review of question 1 shows no notes for it \
                  ([data-testid=remote-notes] reads {notes:?}; question 1 has notes)",
                 self.lang
@@ -190,7 +189,7 @@ impl Lesson {
         })
         .await?;
         if !found.1 {
-            self.problems.note(format!(
+            self.problems.add(format!(
                 "[{}] console pairing dialog: the remote's address is not in the DOM (expected a \
                  `data-url` on [data-testid=remote-qr] or a [data-testid=remote-link]); the test \
                  read it from the POST …/remote response instead",
