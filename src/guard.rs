@@ -164,10 +164,28 @@ pub struct GuardLimits {
     pub max_sessions_per_address: usize,
 }
 
+/// How often failure counters back to full are swept away (nothing is remembered longer).
+const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[derive(Debug, Default)]
 struct Counters {
     failures: HashMap<u64, Budget>,
     sessions: HashMap<u64, Vec<String>>,
+    swept: Option<Instant>,
+}
+
+impl Counters {
+    /// Drops the failure counters that are back to full, at most once a [`SWEEP_EVERY`] (or at
+    /// once past 10,000 of them), so an address's trace lasts about a minute after its last failure.
+    fn sweep(&mut self, now: Instant) {
+        let due = self
+            .swept
+            .is_none_or(|t| now.saturating_duration_since(t) >= SWEEP_EVERY);
+        if due || self.failures.len() > 10_000 {
+            self.failures.retain(|_, b| !b.is_full(now));
+            self.swept = Some(now);
+        }
+    }
 }
 
 /// Shared abuse limits; cheap to clone.
@@ -257,6 +275,7 @@ impl Guard {
         let now = Instant::now();
         let key = self.key(ip);
         let mut counters = self.counters();
+        counters.sweep(now);
         let Some(budget) = counters.failures.get_mut(&key) else {
             return Ok(());
         };
@@ -277,9 +296,7 @@ impl Guard {
         let now = Instant::now();
         let key = self.key(ip);
         let mut counters = self.counters();
-        if counters.failures.len() > 10_000 {
-            counters.failures.retain(|_, b| !b.is_full(now));
-        }
+        counters.sweep(now);
         counters
             .failures
             .entry(key)
@@ -404,6 +421,19 @@ mod tests {
                 "an address that never failed is never refused"
             );
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failure_counters_are_forgotten_about_a_minute_after_they_refill() {
+        let g = guard();
+        let ip: IpAddr = "192.0.2.5".parse().unwrap();
+        g.failed(ip);
+        assert_eq!(g.counters().failures.len(), 1);
+        tokio::time::advance(std::time::Duration::from_secs(30)).await;
+        assert!(g.may_try(ip).is_ok());
+        tokio::time::advance(std::time::Duration::from_secs(31)).await;
+        assert!(g.may_try(ip).is_ok());
+        assert!(g.counters().failures.is_empty(), "a full counter was kept");
     }
 
     #[test]
