@@ -130,7 +130,9 @@ async fn handshake(
                 continue;
             }
         };
-        if state.guard.may_try(ip).is_err() {
+        // Only new joins can guess a code: a hello carrying a 128-bit secret or token (a pupil
+        // resuming, a host, a screen) is never turned away for its address's failures.
+        if secret.is_none() && state.guard.may_try(ip).is_err() {
             let message = "too many failed attempts from this network: wait a minute";
             reply_error(socket, 0, ErrorCode::RateLimited, message, Some("hello")).await;
             return Err(Some((close::FLOOD, "too many failed attempts")));
