@@ -64,6 +64,17 @@ pub async fn run(mut socket: WebSocket, state: AppState, ip: IpAddr) {
             socket.send(Message::Close(Some(frame))),
         )
         .await;
+        // Finish the close handshake: read (and drop) what the client still sends until its own
+        // close frame, so the socket is not reset under frames in flight and the client surely
+        // reads our close code. Bounded by a second.
+        let _ = timeout(Duration::from_secs(1), async {
+            while let Some(Ok(msg)) = socket.recv().await {
+                if matches!(msg, Message::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
     }
 }
 
