@@ -14,6 +14,10 @@ use tokio::sync::watch;
 
 /// Most commands folded into one transaction.
 const GROUP: usize = 8192;
+/// Once an append arrives, the writer waits this long before taking the queue. An answer storm
+/// then becomes a few large transactions instead of about one per answer: on a one-core server,
+/// each of those small commits woke this thread and preempted the actors twice.
+const LINGER: Duration = Duration::from_micros(200);
 
 /// The aggregate results kept after a session ends: no pupil data.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +89,9 @@ pub fn unix_ms() -> u64 {
 /// database does not hold. Meanwhile the queue fills and actors answer "busy".
 pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>) {
     while let Ok(first) = rx.recv() {
+        if matches!(first, WriteCmd::Append { .. }) {
+            std::thread::sleep(LINGER);
+        }
         let mut batch = vec![first];
         while batch.len() < GROUP {
             match rx.try_recv() {
