@@ -210,14 +210,19 @@ async fn serve(
     let mut missed = 0u8;
     // Highest sequence number written to this socket: the connection's own replies (errors,
     // pongs) carry it, so `seq` never goes down on one socket.
+    // Built once: rebuilding them on every pass costs time and would restart the hard-stop timer.
+    let hard = hard_stop(state);
+    tokio::pin!(hard);
+    let closed = ctl.now.cancelled();
+    tokio::pin!(closed);
     let mut written = 0u64;
     loop {
         tokio::select! {
             biased;
             // The actor closes its connections with 1012 once its journal is durable; this is
             // the fallback if it cannot.
-            _ = hard_stop(state) => return Some((close::RESTART, "server restarting; reconnect shortly")),
-            _ = ctl.now.cancelled() => return Some((ctl.code().unwrap_or(close::TOO_SLOW), reason(ctl.code()))),
+            _ = &mut hard => return Some((close::RESTART, "server restarting; reconnect shortly")),
+            _ = &mut closed => return Some((ctl.code().unwrap_or(close::TOO_SLOW), reason(ctl.code()))),
             frame = rx.recv() => {
                 let Some(frame) = frame else {
                     return Some((ctl.code().unwrap_or(close::ENDED), reason(ctl.code())));
