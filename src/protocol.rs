@@ -115,6 +115,30 @@ pub enum ClientMsg {
     End,
 }
 
+/// The `type` of every client message, as sent on the wire (tells an unknown type from a
+/// malformed message).
+pub const CLIENT_MESSAGE_TYPES: &[&str] = &[
+    "hello",
+    "answer",
+    "talk_to_adult",
+    "ping",
+    "start",
+    "next",
+    "close",
+    "reveal",
+    "pause",
+    "resume",
+    "add_time",
+    "skip",
+    "show_results",
+    "revote",
+    "finish",
+    "lock",
+    "unlock",
+    "remove",
+    "end",
+];
+
 fn first_round() -> u8 {
     1
 }
@@ -681,30 +705,11 @@ mod decode_props {
     use super::*;
 
     /// Message type names, known and not, to steer arbitrary objects towards real variants.
-    const TYPES: &[&str] = &[
-        "hello",
-        "answer",
-        "talk_to_adult",
-        "ping",
-        "start",
-        "next",
-        "close",
-        "reveal",
-        "pause",
-        "resume",
-        "add_time",
-        "skip",
-        "show_results",
-        "revote",
-        "finish",
-        "lock",
-        "unlock",
-        "remove",
-        "end",
-        "Answer",
-        "",
-        "dance",
-    ];
+    fn types() -> Vec<&'static str> {
+        let mut types = CLIENT_MESSAGE_TYPES.to_vec();
+        types.extend(["Answer", "", "dance"]);
+        types
+    }
     /// Field names of client messages.
     const FIELDS: &[&str] = &[
         "version",
@@ -729,7 +734,7 @@ mod decode_props {
             any::<u64>().prop_map(Value::from),
             any::<f64>().prop_map(Value::from),
             ".{0,12}".prop_map(Value::String),
-            prop::sample::select(TYPES).prop_map(Value::from),
+            prop::sample::select(types()).prop_map(Value::from),
         ];
         leaf.prop_recursive(4, 48, 6, |inner| {
             prop_oneof![
@@ -749,7 +754,7 @@ mod decode_props {
     /// An object with a `type` and arbitrary known fields: the shape a hostile client would send.
     fn message_like() -> impl Strategy<Value = Value> {
         (
-            prop::sample::select(TYPES),
+            prop::sample::select(types()),
             prop::collection::vec((prop::sample::select(FIELDS), json_value()), 0..6),
         )
             .prop_map(|(kind, fields)| {

@@ -437,28 +437,7 @@ fn parse(text: &str) -> Result<ClientMsg, (ErrorCode, String)> {
 }
 
 fn is_known_type(name: &str) -> bool {
-    const KNOWN: &[&str] = &[
-        "hello",
-        "answer",
-        "talk_to_adult",
-        "ping",
-        "start",
-        "next",
-        "close",
-        "reveal",
-        "pause",
-        "resume",
-        "add_time",
-        "skip",
-        "show_results",
-        "revote",
-        "finish",
-        "lock",
-        "unlock",
-        "remove",
-        "end",
-    ];
-    KNOWN.contains(&name)
+    crate::protocol::CLIENT_MESSAGE_TYPES.contains(&name)
 }
 
 /// The serde error without echoing the client's input back.
