@@ -356,6 +356,29 @@ async fn oversized_body_is_413() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A body declared larger than the limit is refused at once, without waiting for it to arrive.
+#[tokio::test]
+async fn declared_oversized_body_is_refused_before_it_arrives() -> anyhow::Result<()> {
+    let server = Server::default().await?;
+    let exchange = async {
+        let mut stream = TcpStream::connect(server.addr).await?;
+        let head = format!(
+            "POST /api/sessions HTTP/1.0\r\nHost: {}\r\nContent-Type: application/json\r\n\
+             Content-Length: 10000000\r\n\r\n{{",
+            server.addr
+        );
+        stream.write_all(head.as_bytes()).await?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await?;
+        anyhow::Ok(raw)
+    };
+    let raw = tokio::time::timeout(TIMEOUT, exchange)
+        .await
+        .context("the server waited for a body it should have refused")??;
+    parse_reply(&raw)?.expect_error(413, "too_large")?;
+    Ok(())
+}
+
 /// With `--host-key`, creating a session needs the key in `X-Loupe-Host-Key`.
 /// (The 201 needs the real registry.)
 #[tokio::test]

@@ -60,7 +60,8 @@ pub fn router(state: AppState) -> Router {
         .route("/reports/{code}/csv", get(reports::csv))
         .fallback(error::api_not_found)
         .method_not_allowed_fallback(error::api_method_not_allowed)
-        .layer(DefaultBodyLimit::max(API_BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .layer(middleware::from_fn(refuse_large_bodies));
     Router::new()
         .nest("/api", api)
         .route("/ws", get(crate::ws::upgrade))
@@ -99,6 +100,20 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
 ///
 /// The route template (`/join/{code}`) is logged rather than the path when one matched, and never
 /// the query string, the client's address or any header.
+/// Refuses a request whose declared `Content-Length` is over the API limit at once (413), without
+/// waiting for a body a client may never send.
+async fn refuse_large_bodies(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > API_BODY_LIMIT as u64) {
+        return axum::response::IntoResponse::into_response(ApiError::TooLarge);
+    }
+    next.run(request).await
+}
+
 async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let route = match request.extensions().get::<MatchedPath>() {
