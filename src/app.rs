@@ -1,12 +1,10 @@
 //! The application: shared state, start-up (quizzes, data folder, registry) and `App::serve`.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -159,24 +157,19 @@ impl App {
 
         // Either token stops the server; both end cancelled, so WebSockets and actors (which
         // axum's graceful shutdown does not track) stop too.
-        let stop = {
+        // Either token stops the server: the internal one is what connections and actors watch.
+        let forward = {
             let internal = internal.clone();
             async move {
-                tokio::select! {
-                    () = shutdown.cancelled() => {}
-                    () = internal.cancelled() => {}
-                }
+                shutdown.cancelled().await;
                 internal.cancel();
             }
         };
-        let listener = listener.tap_io(crate::net::set_nodelay);
         let router = crate::http::router(state);
-        let served = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await;
+        tokio::select! {
+            _ = crate::serve::serve(listener, router, internal.clone(), &tracker) => {}
+            _ = forward => {}
+        }
         internal.cancel();
 
         tracker.close();
@@ -194,6 +187,6 @@ impl App {
             }
         }
         tracing::info!("stopped");
-        served.context("the HTTP server failed")
+        Ok(())
     }
 }

@@ -34,6 +34,7 @@ pub mod net;
 pub mod protocol;
 pub mod quiz;
 pub mod reconnect;
+pub mod serve;
 pub mod session;
 pub mod store;
 pub mod ws;

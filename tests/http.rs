@@ -379,6 +379,32 @@ async fn declared_oversized_body_is_refused_before_it_arrives() -> anyhow::Resul
     Ok(())
 }
 
+/// A client that never finishes its request headers is disconnected after the header timeout,
+/// instead of holding a socket forever.
+#[tokio::test]
+async fn unfinished_request_headers_are_cut_off() -> anyhow::Result<()> {
+    let server = Server::default().await?;
+    let mut stream = TcpStream::connect(server.addr).await?;
+    stream
+        .write_all(b"GET /api/health HTTP/1.1\r\nHost: x\r\n")
+        .await?;
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let wait = loupe::serve::HEADER_TIMEOUT + std::time::Duration::from_secs(10);
+    let closed = tokio::time::timeout(wait, stream.read_to_end(&mut rest)).await;
+    anyhow::ensure!(
+        closed.is_ok(),
+        "the connection was still open after {wait:?}"
+    );
+    anyhow::ensure!(
+        started.elapsed() >= loupe::serve::HEADER_TIMEOUT / 2,
+        "closed too early"
+    );
+    // The server still answers everyone else.
+    server.get("/api/health").await?;
+    Ok(())
+}
+
 /// With `--host-key`, creating a session needs the key in `X-Loupe-Host-Key`.
 /// (The 201 needs the real registry.)
 #[tokio::test]
