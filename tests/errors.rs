@@ -285,3 +285,28 @@ async fn host_commands_out_of_phase() -> anyhow::Result<()> {
     assert_eq!(host.client.recv_close(T).await?.0, Some(close::ENDED));
     Ok(())
 }
+
+/// A flood of frames before `hello` is told to slow down, then cut off with 4029.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_before_hello_is_cut_off() -> anyhow::Result<()> {
+    let server = TestServer::plain().await?;
+    let mut c = server.connect().await?;
+    for _ in 0..100 {
+        if c.send_raw("not json").await.is_err() {
+            break;
+        }
+    }
+    let (code, seen) = c.recv_close(T).await?;
+    assert_eq!(code, Some(close::FLOOD));
+    let limited = seen.iter().any(|e| {
+        matches!(
+            e.msg,
+            ServerMsg::Error {
+                code: ErrorCode::RateLimited,
+                ..
+            }
+        )
+    });
+    assert!(limited, "no rate_limited error before the close");
+    Ok(())
+}

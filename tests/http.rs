@@ -405,6 +405,37 @@ async fn unfinished_request_headers_are_cut_off() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Guessing the host key is limited like guessing join codes: after a burst of wrong keys the
+/// address is refused (429) for a while.
+#[tokio::test]
+async fn host_key_guessing_is_limited() -> anyhow::Result<()> {
+    let config = Config {
+        host_key: Some("the-right-key".into()),
+        ..Config::for_tests()
+    };
+    let server = Server::start(config).await?;
+    let body = json!({"quiz": "reseaux-en"}).to_string();
+    let mut limited = false;
+    for i in 0..40 {
+        let key = format!("guess-{i}");
+        let headers = [
+            ("Content-Type", "application/json"),
+            ("X-Loupe-Host-Key", key.as_str()),
+        ];
+        let reply = server
+            .post("/api/sessions", &headers, body.as_bytes())
+            .await?;
+        if reply.status == 429 {
+            reply.expect_error(429, "rate_limited")?;
+            limited = true;
+            break;
+        }
+        reply.expect_error(401, "bad_host_key")?;
+    }
+    anyhow::ensure!(limited, "40 wrong host keys in a row were never limited");
+    Ok(())
+}
+
 /// With `--host-key`, creating a session needs the key in `X-Loupe-Host-Key`.
 /// (The 201 needs the real registry.)
 #[tokio::test]

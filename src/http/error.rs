@@ -43,6 +43,9 @@ pub enum ApiError {
     /// This address already has as many live sessions as one address may have.
     #[error("this network already runs as many sessions as one address may (--max-sessions-per-address); end one first")]
     TooManyFromAddress,
+    /// This address failed too often (wrong host keys): it must wait.
+    #[error("too many failed attempts from this network: wait a minute")]
+    RateLimited,
     /// The store is busy; the same request will work in a moment.
     #[error("the server is busy saving; try again in a moment")]
     Busy,
@@ -63,7 +66,7 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManySessions | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::TooManyFromAddress => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyFromAddress | ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -80,6 +83,7 @@ impl ApiError {
             ApiError::TooLarge => "too_large",
             ApiError::TooManySessions => "too_many_sessions",
             ApiError::TooManyFromAddress => "too_many_from_address",
+            ApiError::RateLimited => "rate_limited",
             ApiError::Busy => "busy",
             ApiError::Internal(_) => "internal",
         }

@@ -68,15 +68,20 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
+    let ip = crate::guard::client_ip(peer, &headers, state.guard.trusted());
     if let Some(key) = &state.host_key {
+        // Wrong keys count as failed attempts of this address, like wrong join codes.
+        if state.guard.may_try(ip).is_err() {
+            return Err(ApiError::RateLimited);
+        }
         if !key.verify_headers(&headers) {
+            state.guard.failed(ip);
             return Err(ApiError::BadHostKey);
         }
     }
     let (quiz_id, options) = parse_request(body)?;
     let quiz = state.library.get(&quiz_id).ok_or(ApiError::UnknownQuiz)?;
     let mode = options.mode;
-    let ip = crate::guard::client_ip(peer, &headers, state.guard.trusted());
     if !state
         .guard
         .may_create(ip, |code| state.registry.get(code).is_some())

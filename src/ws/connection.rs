@@ -95,6 +95,8 @@ async fn handshake(
     ip: IpAddr,
 ) -> Result<Attached, Ending> {
     let deadline = Instant::now() + HELLO_TIMEOUT;
+    // Frames before `hello` are charged to the pupils' budget too.
+    let mut bucket = Bucket::for_pupil();
     loop {
         let received = tokio::select! {
             _ = state.shutdown.cancelled() => return Err(Some((close::RESTART, "server restarting"))),
@@ -105,6 +107,17 @@ async fn handshake(
             Ok(None) | Ok(Some(Err(_))) => return Err(None),
             Ok(Some(Ok(msg))) => msg,
         };
+        if matches!(msg, Message::Text(_) | Message::Binary(_)) && !bucket.allows(Instant::now()) {
+            match bucket.verdict() {
+                Flow::Close => return Err(Some((close::FLOOD, "too many messages"))),
+                Flow::Drop { warn: true } => {
+                    let message = "too many messages: slow down";
+                    reply_error(socket, 0, ErrorCode::RateLimited, message, None).await;
+                }
+                _ => {}
+            }
+            continue;
+        }
         let text = match msg {
             Message::Text(text) => text,
             Message::Binary(_) => {
