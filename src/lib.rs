@@ -10,6 +10,10 @@
 //! - [`config`]: command-line flags and `LOUPE_*` environment variables;
 //! - [`app`]: shared state, the router and [`app::App::serve`] on a pre-bound listener;
 //! - [`guard`]: abuse limits (failed joins per address, connections, sessions per address);
+//! - [`serve`]: the HTTP accept loop (hyper with a header timeout, upgrades, `ConnectInfo`);
+//! - [`store`]: the SQLite journal, restore, retention and reports;
+//! - [`load`]: the load generator behind `loupe-load` (issue 7);
+//! - [`reconnect`]: exponential backoff with full jitter for clients;
 //! - [`net`]: the listening socket (backlog, `SO_REUSEADDR`) and the LAN address to print;
 //! - [`http`]: REST handlers (quizzes, session creation, QR codes) and the placeholder pages;
 //! - [`ws`]: the WebSocket upgrade and the one task per connection;
