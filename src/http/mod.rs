@@ -14,7 +14,7 @@
 //! | `GET /ws` | the WebSocket ([`crate::ws::upgrade`]) |
 //! | `GET /`, `/join/{code}` | the pupil page (`web/pupil.html`) |
 //! | `GET /host`, `/screen/{code}`, `/remote` | teacher console, projector, phone remote (`web/*.html`) |
-//! | `GET /assets/{*path}` | `web/` files: gzip, ETag, immutable with `?v=` ([`assets`]) |
+//! | `GET /assets/{*path}` | `web/` files: gzip, ETag, immutable with `?v=` (`assets.rs`) |
 
 mod assets;
 mod error;

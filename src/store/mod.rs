@@ -1,7 +1,7 @@
 //! The embedded store: SQLite (WAL) in the `--data` folder, holding live sessions' journals and
 //! the aggregate reports kept after them.
 //!
-//! One writer thread owns the only write connection ([`writer`]); reads (restore at start,
+//! One writer thread owns the only write connection (`writer.rs`); reads (restore at start,
 //! reports) use their own connections. An exclusive lock file stops a second Loupe from using the
 //! same folder. Deleted rows are overwritten (`secure_delete`) and the WAL is truncated after
 //! deletions, so nothing of a finished session's pupils stays readable in the files.

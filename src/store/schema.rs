@@ -1,6 +1,6 @@
 //! The database schema and its migrations, versioned with SQLite's `user_version`.
 //!
-//! Every schema a released Loupe wrote is listed in [`MIGRATIONS`]; opening a database applies the
+//! Every schema a released Loupe wrote is listed in `MIGRATIONS`; opening a database applies the
 //! ones it has not seen, in one transaction. Never edit a published step: add a new one.
 
 use rusqlite::Connection;
