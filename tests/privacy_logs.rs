@@ -551,10 +551,17 @@ async fn a_whole_session_logs_nothing_identifying_and_opens_no_outbound_socket(
 
     // What was logged.
     let lines = loupe.lines();
+    // Start-up ends with both the `serving` log line (stderr) and the banner (stdout); the two
+    // streams are read separately, so either may come first.
     let serving = lines
         .iter()
         .position(|l| l.contains("serving"))
         .context("no `serving` line: is the log captured?")?;
+    let banner = lines
+        .iter()
+        .position(|l| l.contains("Loupe is running"))
+        .unwrap_or(serving);
+    let serving = serving.max(banner);
     for want in ["session created", "session actor stopped", "stopped"] {
         ensure!(
             lines.iter().any(|l| l.contains(want)),
