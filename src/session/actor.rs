@@ -363,8 +363,7 @@ impl Actor {
                 }
                 _ => {}
             },
-            Control::Host { conn, cmd } => {
-                let name = cmd.name();
+            Control::Host { conn, cmd, name } => {
                 if self.conns.role_of(conn) != Some(Role::Host) {
                     let reject = Reject::refused(
                         ErrorCode::NotAllowed,

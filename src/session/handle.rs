@@ -81,6 +81,8 @@ pub enum Control {
         conn: ConnId,
         /// The command.
         cmd: HostCommand,
+        /// Its wire name (`ClientMsg::name`), for error replies.
+        name: &'static str,
     },
 }
 

@@ -306,7 +306,8 @@ async fn route(
     written: u64,
 ) -> Result<(), RouteError> {
     let msg = parse(text).map_err(|(code, message)| (code, message, None))?;
-    let name = Some(msg.name());
+    let wire_name = msg.name();
+    let name = Some(wire_name);
     let not_allowed = |what: &str| {
         (
             ErrorCode::NotAllowed,
@@ -356,7 +357,11 @@ async fn route(
                 "not a host command".into(),
                 name,
             ))?;
-            let control = Control::Host { conn: me.conn, cmd };
+            let control = Control::Host {
+                conn: me.conn,
+                cmd,
+                name: wire_name,
+            };
             return handle.control.send(control).await.map_err(|_| gone(name));
         }
     };

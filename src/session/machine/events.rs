@@ -185,29 +185,6 @@ pub enum HostCommand {
     End,
 }
 
-impl HostCommand {
-    /// The wire name of the command, for error replies.
-    pub fn name(&self) -> &'static str {
-        match self {
-            HostCommand::Start => "start",
-            HostCommand::Next => "next",
-            HostCommand::Close => "close",
-            HostCommand::Reveal => "reveal",
-            HostCommand::Pause => "pause",
-            HostCommand::Resume => "resume",
-            HostCommand::AddTime => "add_time",
-            HostCommand::Skip => "skip",
-            HostCommand::ShowResults(_) => "show_results",
-            HostCommand::Revote => "revote",
-            HostCommand::Finish => "finish",
-            HostCommand::Lock => "lock",
-            HostCommand::Unlock => "unlock",
-            HostCommand::Remove(_) => "remove",
-            HostCommand::End => "end",
-        }
-    }
-}
-
 /// Inputs to [`super::Session::decide`]. Random values are drawn by the caller and carried in.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {

@@ -57,6 +57,17 @@ struct Totals {
     advice: Vec<AdviceItem>,
 }
 
+impl Totals {
+    /// round(100 × earned ÷ available), if any scored question was answered.
+    fn score(&self) -> Option<u8> {
+        (self.available > 0.0).then(|| {
+            (100.0 * self.earned / self.available)
+                .round()
+                .clamp(0.0, 100.0) as u8
+        })
+    }
+}
+
 impl Session {
     fn totals(&self, pupil: PupilId) -> Totals {
         let mut t = Totals {
@@ -109,8 +120,7 @@ impl Session {
     /// A pupil's score out of 100, if they answered any scored question.
     pub fn score(&self, pupil: PupilId) -> Option<u8> {
         let t = self.totals(pupil);
-        (t.available > 0.0)
-            .then(|| (100.0 * t.earned / t.available).round().clamp(0.0, 100.0) as u8)
+        t.score()
     }
 
     /// Challenge mode: every active pupil's points, highest first; `None` in reflection mode.
@@ -155,8 +165,7 @@ impl Session {
         table: Option<&[(u32, PupilId)]>,
     ) -> PrivateResult {
         let t = self.totals(pupil);
-        let score = (t.available > 0.0)
-            .then(|| (100.0 * t.earned / t.available).round().clamp(0.0, 100.0) as u8);
+        let score = t.score();
         let band = score.and_then(|s| self.quiz.band_for(s));
         let (points, rank) = match table {
             Some(table) => {
