@@ -3,19 +3,26 @@
 //! A school is one address behind NAT, and a reverse proxy makes every client look local, so
 //! nothing here caps *successful* joins per address. What is limited:
 //! - **failed** joins (unknown code, wrong secret or token, locked or full session) per address:
-//!   a burst, then about one a second; an address over its budget is refused for a while;
+//!   a burst, then about one a second; over its budget, an address's new joins are slowed and
+//!   refused without the code being looked up;
 //! - failed joins in total: when a distributed guesser drains the global budget, new joins from
-//!   addresses that failed recently are refused, while addresses that never failed join as usual;
+//!   addresses that failed recently are slowed and refused, while addresses that never failed
+//!   join as usual;
 //! - connections in total (`--max-connections`) and live sessions per address.
 //!
+//! A budget never stops a class: a code this address is already in (a pupil, the teacher's
+//! console or the projector was welcomed with it in the last half hour) is always looked up, so a
+//! bot guessing codes behind a school's NAT holds up only its own guesses.
+//!
 //! Addresses are never kept as such: counters are keyed by a hash with a per-process random key,
-//! and dropped when they are back to full.
+//! and dropped when they are back to full or have not been used for a while.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use axum::http::HeaderMap;
 use tokio::time::Instant;
@@ -28,6 +35,11 @@ const FAIL_RATE: f64 = 1.0;
 const GLOBAL_BURST: f64 = 200.0;
 /// …then this many a second (600 a minute).
 const GLOBAL_RATE: f64 = 10.0;
+/// A code stays "in use from this address" this long after its last welcome from there.
+const KNOWN_FOR: Duration = Duration::from_secs(30 * 60);
+/// At most this many (address, code) pairs are remembered; past it, new pairs are not recorded
+/// (their joins then simply go through the budgets).
+const KNOWN_MAX: usize = 200_000;
 
 /// A token bucket for failures: charged only when something fails.
 #[derive(Debug, Clone)]
@@ -165,24 +177,29 @@ pub struct GuardLimits {
 }
 
 /// How often failure counters back to full are swept away (nothing is remembered longer).
-const SWEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Default)]
 struct Counters {
     failures: HashMap<u64, Budget>,
+    /// Hash of (address, code) → last welcome: the codes each address is in.
+    known: HashMap<u64, Instant>,
     sessions: HashMap<u64, Vec<String>>,
     swept: Option<Instant>,
 }
 
 impl Counters {
-    /// Drops the failure counters that are back to full, at most once a [`SWEEP_EVERY`] (or at
-    /// once past 10,000 of them), so an address's trace lasts about a minute after its last failure.
+    /// Drops the failure counters that are back to full and the codes not welcomed for
+    /// [`KNOWN_FOR`], at most once a [`SWEEP_EVERY`] (or at once past 10,000 failure counters),
+    /// so an address's trace lasts about a minute after its last failure.
     fn sweep(&mut self, now: Instant) {
         let due = self
             .swept
             .is_none_or(|t| now.saturating_duration_since(t) >= SWEEP_EVERY);
         if due || self.failures.len() > 10_000 {
             self.failures.retain(|_, b| !b.is_full(now));
+            self.known
+                .retain(|_, at| now.saturating_duration_since(*at) < KNOWN_FOR);
             self.swept = Some(now);
         }
     }
@@ -248,6 +265,10 @@ impl Guard {
         self.inner.keys.hash_one(ip)
     }
 
+    fn pair(&self, ip: IpAddr, code: &str) -> u64 {
+        self.inner.keys.hash_one((ip, code))
+    }
+
     fn counters(&self) -> MutexGuard<'_, Counters> {
         self.inner
             .counters
@@ -289,6 +310,35 @@ impl Guard {
             return Err(Refusal::GlobalOverBudget);
         }
         Ok(())
+    }
+
+    /// Whether a new join from `ip` with `code` may be looked at: always when `ip` is already in
+    /// that session (see [`Guard::welcomed`]), else as [`Guard::may_try`] says.
+    pub fn may_join(&self, ip: IpAddr, code: &str) -> Result<(), Refusal> {
+        let now = Instant::now();
+        let pair = self.pair(ip, code);
+        let known = self
+            .counters()
+            .known
+            .get(&pair)
+            .is_some_and(|at| now.saturating_duration_since(*at) < KNOWN_FOR);
+        if known {
+            return Ok(());
+        }
+        self.may_try(ip)
+    }
+
+    /// Records that a connection from `ip` was welcomed into the session `code` (a pupil, the
+    /// host or the screen): new joins from `ip` with that code then pass its budgets, since
+    /// whoever is behind that address already knows it.
+    pub fn welcomed(&self, ip: IpAddr, code: &str) {
+        let now = Instant::now();
+        let pair = self.pair(ip, code);
+        let mut counters = self.counters();
+        counters.sweep(now);
+        if counters.known.len() < KNOWN_MAX || counters.known.contains_key(&pair) {
+            counters.known.insert(pair, now);
+        }
     }
 
     /// Records a failed join attempt from `ip`.
@@ -421,6 +471,47 @@ mod tests {
                 "an address that never failed is never refused"
             );
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_code_in_use_from_an_address_passes_its_budget_for_half_an_hour() {
+        let g = guard();
+        let school: IpAddr = "192.0.2.3".parse().unwrap();
+        let elsewhere: IpAddr = "192.0.2.4".parse().unwrap();
+        g.welcomed(school, "123456");
+        for _ in 0..40 {
+            g.failed(school);
+        }
+        assert_eq!(g.may_try(school), Err(Refusal::AddressOverBudget));
+        assert_eq!(
+            g.may_join(school, "654321"),
+            Err(Refusal::AddressOverBudget)
+        );
+        for _ in 0..100 {
+            assert!(
+                g.may_join(school, "123456").is_ok(),
+                "the class was refused"
+            );
+        }
+        // The pass belongs to the address that was welcomed, not to the code.
+        for _ in 0..40 {
+            g.failed(elsewhere);
+        }
+        assert!(g.may_join(elsewhere, "123456").is_err());
+        // Each welcome renews it; without one for half an hour it lapses and is swept.
+        tokio::time::advance(Duration::from_secs(29 * 60)).await;
+        g.welcomed(school, "123456");
+        tokio::time::advance(Duration::from_secs(29 * 60)).await;
+        for _ in 0..40 {
+            g.failed(school);
+        }
+        assert!(g.may_join(school, "123456").is_ok());
+        tokio::time::advance(Duration::from_secs(2 * 60)).await;
+        for _ in 0..40 {
+            g.failed(school);
+        }
+        assert!(g.may_join(school, "123456").is_err());
+        assert!(g.counters().known.is_empty(), "a lapsed code was kept");
     }
 
     #[tokio::test(start_paused = true)]

@@ -11,6 +11,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
@@ -799,10 +800,24 @@ async fn next_msg(ws: &mut Ws) -> anyhow::Result<Result<Envelope, Option<u16>>> 
 
 /// Says hello as a new pupil of `code` from `ip` (through the trusted proxy on loopback).
 async fn join_from(server: &TestServer, ip: &str, code: &str) -> anyhow::Result<Hello> {
+    hello_from(server, ip, "player", code, None).await
+}
+
+/// Says hello as `role` from `ip` (through the trusted proxy on loopback).
+async fn hello_from(
+    server: &TestServer,
+    ip: &str,
+    role: &str,
+    code: &str,
+    secret: Option<&str>,
+) -> anyhow::Result<Hello> {
     let mut ws = ws_with(server, &[("x-forwarded-for", ip)])
         .await
         .map_err(|s| anyhow::anyhow!("HTTP {s}"))?;
-    let hello = json!({"type": "hello", "version": 1, "role": "player", "code": code});
+    let mut hello = json!({"type": "hello", "version": 1, "role": role, "code": code});
+    if let Some(secret) = secret {
+        hello["secret"] = json!(secret);
+    }
     ws.send(Message::text(hello.to_string())).await?;
     let mut error = None;
     loop {
@@ -1108,28 +1123,105 @@ async fn class_from(
     Ok(class)
 }
 
-/// Guesses a wrong code (not `live`) from `ip` until one is refused with `rate_limited`, then at once tries the code
-/// of a decoy session: whether it was refused too (up to five tries, since the budgets refill).
-async fn right_code_refused_after_a_refusal(
+/// What a bot's guesses got, counted while it runs.
+struct Guesses {
+    /// Looked up, and refused as `unknown_session`.
+    looked_up: AtomicU32,
+    /// Refused with `rate_limited` and 4029, without being looked up.
+    limited: AtomicU32,
+    /// How long the quickest of those refusals took, in ms.
+    quickest_limited_ms: AtomicU64,
+    /// Guesses started.
+    started: AtomicU32,
+}
+
+impl Guesses {
+    fn new() -> Guesses {
+        Guesses {
+            looked_up: AtomicU32::new(0),
+            limited: AtomicU32::new(0),
+            quickest_limited_ms: AtomicU64::new(u64::MAX),
+            started: AtomicU32::new(0),
+        }
+    }
+
+    /// Waits until a guess has been refused `rate_limited` (the bot is over a budget).
+    async fn until_limited(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.limited.load(Ordering::Relaxed) == 0 {
+            ensure!(Instant::now() < deadline, "the bot was never limited");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+}
+
+/// A bot: guesses wrong codes (never one of `avoid`) from `ip` on `workers` connections at once,
+/// until `stop` or `max` guesses in all. Any answer other than `unknown_session` or
+/// `rate_limited` (a guess joining, say) is an error.
+async fn guess(
     server: &TestServer,
     ip: &str,
-    live: &str,
-) -> anyhow::Result<bool> {
-    let decoy = server.create_session(json!({"quiz": "test-kinds"})).await?;
-    let wrong = ["000000", "000001", "000002"]
-        .into_iter()
-        .find(|c| *c != decoy.code && *c != live)
-        .unwrap_or("000003");
-    for _ in 0..5 {
-        loop {
-            if let Hello::Refused(Some(ErrorCode::RateLimited), _) =
-                join_from(server, ip, wrong).await?
-            {
+    avoid: &[&str],
+    workers: usize,
+    max: u32,
+    stop: &AtomicBool,
+    seen: &Guesses,
+) -> anyhow::Result<()> {
+    let salt = ip.bytes().map(u32::from).sum::<u32>();
+    let worker = || async {
+        while !stop.load(Ordering::Relaxed) {
+            let n = seen.started.fetch_add(1, Ordering::Relaxed);
+            if n >= max {
                 break;
             }
+            let code = format!("{:06}", (n * 7919 + salt * 104_729) % 1_000_000);
+            if avoid.contains(&code.as_str()) {
+                continue;
+            }
+            let at = Instant::now();
+            match join_from(server, ip, &code).await? {
+                Hello::Refused(Some(ErrorCode::UnknownSession), Some(close::UNKNOWN_SESSION)) => {
+                    seen.looked_up.fetch_add(1, Ordering::Relaxed);
+                }
+                Hello::Refused(Some(ErrorCode::RateLimited), Some(close::FLOOD)) => {
+                    let ms = at.elapsed().as_millis() as u64;
+                    seen.quickest_limited_ms.fetch_min(ms, Ordering::Relaxed);
+                    seen.limited.fetch_add(1, Ordering::Relaxed);
+                }
+                Hello::Refused(e, c) => bail!("guess {code} from {ip}: {e:?} {c:?}"),
+                Hello::Welcome(_) => bail!("guess {code} from {ip} joined"),
+            }
         }
+        anyhow::Ok(())
+    };
+    futures_util::future::try_join_all((0..workers).map(|_| worker())).await?;
+    Ok(())
+}
+
+/// Runs `defence` while `attack` goes on, then stops the attack (whether `defence` succeeded or
+/// not) and waits for it.
+async fn during<A, D, T>(stop: &AtomicBool, attack: A, defence: D) -> anyhow::Result<T>
+where
+    A: std::future::Future<Output = anyhow::Result<()>>,
+    D: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let defence = async {
+        let out = defence.await;
+        stop.store(true, Ordering::Relaxed);
+        out
+    };
+    let (attacked, defended) = tokio::join!(attack, defence);
+    attacked?;
+    defended
+}
+
+/// Whether a new join from `ip` with the right `code` is refused `rate_limited` (up to five
+/// tries: a budget may have refilled just then, and that try joins).
+async fn right_code_refused(server: &TestServer, ip: &str, code: &str) -> anyhow::Result<bool> {
+    for _ in 0..5 {
         if let Hello::Refused(Some(ErrorCode::RateLimited), Some(close::FLOOD)) =
-            join_from(server, ip, &decoy.code).await?
+            join_from(server, ip, code).await?
         {
             return Ok(true);
         }
@@ -1137,42 +1229,49 @@ async fn right_code_refused_after_a_refusal(
     Ok(false)
 }
 
+/// The bot's guesses were limited to its budget (a burst of 30, then 1 a second) and the rest
+/// refused, each after the server's one-second wait.
+fn assert_slowed_and_refused(seen: &Guesses, elapsed: Duration) {
+    let looked_up = seen.looked_up.load(Ordering::Relaxed);
+    let limited = seen.limited.load(Ordering::Relaxed);
+    let allowance = 30 + elapsed.as_secs() as u32 + 2;
+    assert!(
+        (30..=allowance).contains(&looked_up),
+        "{looked_up} guesses looked up in {elapsed:?}"
+    );
+    assert!(limited >= 8, "only {limited} guesses refused");
+    let quickest = seen.quickest_limited_ms.load(Ordering::Relaxed);
+    assert!(
+        quickest >= 950,
+        "a refused guess was answered in {quickest} ms: not slowed"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bot_guessing_codes_is_refused_while_a_class_elsewhere_joins() -> anyhow::Result<()> {
+async fn a_bot_guessing_codes_is_slowed_and_refused_while_a_class_elsewhere_joins(
+) -> anyhow::Result<()> {
     let server = behind_proxy(100).await?;
     let (s, mut host, _screen) =
         flow::host_and_screen(&server, json!({"quiz": "test-kinds", "min_count": 1})).await?;
+    let decoy = server.create_session(json!({"quiz": "test-kinds"})).await?;
     let bot = "203.0.113.7";
+    let (stop, seen) = (AtomicBool::new(false), Guesses::new());
     let start = Instant::now();
-    let (mut unknown, mut limited) = (0u32, 0u32);
-    for guess in 0..60u32 {
-        let code = format!("{:06}", (guess * 7919) % 1_000_000);
-        if code == s.code {
-            continue;
-        }
-        match join_from(&server, bot, &code).await? {
-            Hello::Refused(Some(ErrorCode::UnknownSession), Some(close::UNKNOWN_SESSION)) => {
-                unknown += 1
-            }
-            Hello::Refused(Some(ErrorCode::RateLimited), Some(close::FLOOD)) => limited += 1,
-            Hello::Refused(e, c) => bail!("guess {guess}: {e:?} {c:?}"),
-            Hello::Welcome(_) => bail!("a guess joined"),
-        }
-    }
-    let allowance = 30 + start.elapsed().as_secs() as u32 + 1;
-    assert!(
-        unknown >= 30 && unknown <= allowance,
-        "{unknown} guesses looked at"
-    );
-    assert!(limited >= 60 - allowance - 1, "{limited} guesses refused");
-    // Right after a refused guess, even a right code is refused from the bot's address: it
-    // cannot tell (a decoy session, so a slip at the 1-a-second refill does not join the class).
-    assert!(
-        right_code_refused_after_a_refusal(&server, bot, &s.code).await?,
-        "the bot's address was never refused a right code"
-    );
-    // A class of 30 behind one school address joins and answers.
-    let mut class = class_from(&server, "198.51.100.20", &s.code, 30).await?;
+    let avoid = [s.code.as_str(), decoy.code.as_str()];
+    let attack = guess(&server, bot, &avoid, 8, 200, &stop, &seen);
+    let mut class = during(&stop, attack, async {
+        seen.until_limited().await?;
+        // Over its budget, the bot's address is refused even a right code, unlooked-at: it
+        // cannot tell (a decoy session, so a slip at the 1-a-second refill joins no class).
+        ensure!(
+            right_code_refused(&server, bot, &decoy.code).await?,
+            "the bot's address was never refused a right code"
+        );
+        // A class of 30 behind another school address joins meanwhile.
+        class_from(&server, "198.51.100.20", &s.code, 30).await
+    })
+    .await?;
+    assert_slowed_and_refused(&seen, start.elapsed());
     host.joined(30).await?;
     host.send(ClientMsg::Start).await?;
     host.send(ClientMsg::Next).await?;
@@ -1191,40 +1290,94 @@ async fn a_bot_guessing_codes_is_refused_while_a_class_elsewhere_joins() -> anyh
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_class_joins_from_the_same_address_as_a_bot_guessing_codes() -> anyhow::Result<()> {
+    let server = behind_proxy(100).await?;
+    let (s, mut host, _screen) =
+        flow::host_and_screen(&server, json!({"quiz": "test-kinds", "min_count": 1})).await?;
+    let decoy = server.create_session(json!({"quiz": "test-kinds"})).await?;
+    // One public address for the whole school (NAT): the bot, the projector and the class.
+    let school = "198.51.100.40";
+    let (stop, seen) = (AtomicBool::new(false), Guesses::new());
+    let start = Instant::now();
+    let avoid = [s.code.as_str(), decoy.code.as_str()];
+    let attack = guess(&server, school, &avoid, 8, 300, &stop, &seen);
+    let (mut class, _projector) = during(&stop, attack, async {
+        // The bot has already drained the school's budget when the lesson starts.
+        seen.until_limited().await?;
+        // The classroom's projector opens the session from the school (a secret is never
+        // turned away)…
+        let projector =
+            match hello_from(&server, school, "screen", &s.code, Some(&s.screen_token)).await? {
+                Hello::Welcome(ws) => ws,
+                Hello::Refused(e, c) => bail!("the projector was refused: {e:?} {c:?}"),
+            };
+        // …so a new join to *this* session from the school is looked up as usual, and the
+        // whole class gets in while the bot's guesses go on being refused.
+        let class = class_from(&server, school, &s.code, 30).await?;
+        ensure!(
+            seen.limited.load(Ordering::Relaxed) >= 8,
+            "the bot stopped being refused"
+        );
+        // The pass is for that session only: another session's code from the school is
+        // refused unlooked-at while the bot is over budget.
+        ensure!(
+            right_code_refused(&server, school, &decoy.code).await?,
+            "the school's address was let into a session it was not in"
+        );
+        Ok((class, projector))
+    })
+    .await?;
+    assert_slowed_and_refused(&seen, start.elapsed());
+    host.joined(30).await?;
+    host.send(ClientMsg::Start).await?;
+    host.send(ClientMsg::Next).await?;
+    host.stage(Stage::Open).await?;
+    for (i, ws) in class.iter_mut().enumerate() {
+        answer_raw(ws, 1, (i % 4) as u8).await?;
+    }
+    host.count(Q, 1, 30).await?;
+    host.send(ClientMsg::Close).await?;
+    let shown = host.results(Q).await?;
+    assert_eq!(
+        shown.results.counts,
+        Some(vec![Some(8), Some(8), Some(7), Some(7)])
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_global_failure_budget_stops_distributed_guessing_not_new_classes() -> anyhow::Result<()>
 {
     let server = behind_proxy(100).await?;
     let (s, mut host, _screen) =
         flow::host_and_screen(&server, json!({"quiz": "test-kinds"})).await?;
-    let wrong = if s.code == "000000" {
-        "000001"
-    } else {
-        "000000"
-    };
-    // 14 addresses, 20 failures each: under the per-address burst, over the global one (200).
+    let decoy = server.create_session(json!({"quiz": "test-kinds"})).await?;
+    // 14 addresses on two connections each: none goes over its own burst (30) before the
+    // global budget (a burst of 200, then 10 a second shared by all) runs out.
     let bots: Vec<String> = (1..=14).map(|i| format!("192.0.2.{i}")).collect();
-    let server_ref = &server;
-    let results = futures_util::future::try_join_all(bots.iter().map(|ip| async move {
-        let mut refused = 0u32;
-        for _ in 0..20 {
-            if let Hello::Refused(Some(ErrorCode::RateLimited), _) =
-                join_from(server_ref, ip, wrong).await?
-            {
-                refused += 1;
-            }
-        }
-        anyhow::Ok(refused)
-    }))
+    let (stop, seen) = (AtomicBool::new(false), Guesses::new());
+    let avoid = [s.code.as_str(), decoy.code.as_str()];
+    let attack = async {
+        futures_util::future::try_join_all(
+            bots.iter()
+                .map(|ip| guess(&server, ip, &avoid, 2, 14 * 60, &stop, &seen)),
+        )
+        .await?;
+        anyhow::Ok(())
+    };
+    during(&stop, attack, async {
+        seen.until_limited().await?;
+        // An address that failed recently is refused even a right code…
+        ensure!(
+            right_code_refused(&server, &bots[0], &decoy.code).await?,
+            "a guessing address was let in while the global budget is drained"
+        );
+        // …while a school that never failed joins as usual.
+        class_from(&server, "198.51.100.30", &s.code, 30).await
+    })
     .await?;
-    let refused: u32 = results.iter().sum();
-    assert!(refused > 0, "the global budget never ran out");
-    // An address that failed recently is refused even with a right code…
-    assert!(
-        right_code_refused_after_a_refusal(&server, &bots[0], &s.code).await?,
-        "a guessing address was let in while the global budget is drained"
-    );
-    // …while a school that never failed joins as usual.
-    class_from(&server, "198.51.100.30", &s.code, 30).await?;
+    let looked_up = seen.looked_up.load(Ordering::Relaxed);
+    assert!(looked_up >= 200, "{looked_up} guesses looked up");
     host.joined(30).await?;
     Ok(())
 }

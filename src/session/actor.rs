@@ -522,9 +522,10 @@ impl Actor {
             message: message.to_owned(),
             in_reply_to: Some("hello".into()),
         };
-        // Not attached: write straight to its queue, then let it close after draining.
-        let _ = link.tx.try_send(frame(self.machine.seq, msg));
+        // Not attached: write straight to its queue, then let it close after draining. The code
+        // goes first, so a connection reading this frame knows it is a refusal.
         link.ctl.set_code(close::REFUSED);
+        let _ = link.tx.try_send(frame(self.machine.seq, msg));
     }
 
     fn session_info(&self) -> SessionInfo {

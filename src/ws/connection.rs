@@ -29,6 +29,9 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(15);
 /// Frames written to the socket in one go before flushing.
 const WRITE_BATCH: usize = 32;
+/// How long a `hello` from an address over its failed-join budget waits before it is refused:
+/// a guesser's burst is slowed as well as refused, and it cannot tell refusals apart any sooner.
+const TARPIT: Duration = Duration::from_secs(1);
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
@@ -39,9 +42,10 @@ type Ending = Option<(u16, &'static str)>;
 pub async fn run(mut socket: WebSocket, state: AppState, ip: IpAddr) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let ending = match handshake(&mut socket, &state, conn, ip).await {
-        Ok((handle, role, rx, ctl)) => {
+        Ok((handle, role, rx, ctl, code)) => {
             let me = Me { conn, role };
-            let ending = serve(&mut socket, &state, &handle, me, rx, &ctl).await;
+            let mut welcome = Some((ip, code));
+            let ending = serve(&mut socket, &state, &handle, me, rx, &ctl, &mut welcome).await;
             let _ = handle.control.send(Control::Detach { conn }).await;
             ending
         }
@@ -85,7 +89,13 @@ struct Me {
     role: Role,
 }
 
-type Attached = (SessionHandle, Role, mpsc::Receiver<Utf8Bytes>, Arc<ConnCtl>);
+type Attached = (
+    SessionHandle,
+    Role,
+    mpsc::Receiver<Utf8Bytes>,
+    Arc<ConnCtl>,
+    String,
+);
 
 /// Waits for `hello`, finds the session and asks its actor to attach this connection.
 async fn handshake(
@@ -155,8 +165,15 @@ async fn handshake(
             }
         };
         // Only new joins can guess a code: a hello carrying a 128-bit secret or token (a pupil
-        // resuming, a host, a screen) is never turned away for its address's failures.
-        if secret.is_none() && state.guard.may_try(ip).is_err() {
+        // resuming, a host, a screen) is never turned away for its address's failures, nor is a
+        // new join to a session this address is already in. Other joins from an address over
+        // its budget wait, then are refused without the code being looked up.
+        let code = code.trim().to_owned();
+        if secret.is_none() && state.guard.may_join(ip, &code).is_err() {
+            tokio::select! {
+                _ = state.shutdown.cancelled() => return Err(Some((close::RESTART, "server restarting"))),
+                _ = tokio::time::sleep(TARPIT) => {}
+            }
             let message = "too many failed attempts from this network: wait a minute";
             reply_error(socket, 0, ErrorCode::RateLimited, message, Some("hello")).await;
             return Err(Some((close::FLOOD, "too many failed attempts")));
@@ -173,7 +190,7 @@ async fn handshake(
             .await;
             return Err(Some((close::VERSION, "protocol version not supported")));
         }
-        let Some(handle) = state.registry.get(code.trim()) else {
+        let Some(handle) = state.registry.get(&code) else {
             let message = "no session has this code; check the code on the screen";
             reply_error(socket, 0, ErrorCode::UnknownSession, message, Some("hello")).await;
             return Err(Some((close::UNKNOWN_SESSION, "unknown session")));
@@ -195,11 +212,12 @@ async fn handshake(
             reply_error(socket, 0, ErrorCode::UnknownSession, message, Some("hello")).await;
             return Err(Some((close::UNKNOWN_SESSION, "unknown session")));
         }
-        return Ok((handle, role, rx, ctl));
+        return Ok((handle, role, rx, ctl, code));
     }
 }
 
-/// The main loop once attached.
+/// The main loop once attached. `welcome` (the address and the code) is handed to the guard once
+/// the actor's first frame turns out to be a welcome rather than a refusal.
 async fn serve(
     socket: &mut WebSocket,
     state: &AppState,
@@ -207,6 +225,7 @@ async fn serve(
     me: Me,
     mut rx: mpsc::Receiver<Utf8Bytes>,
     ctl: &ConnCtl,
+    welcome: &mut Option<(IpAddr, String)>,
 ) -> Ending {
     let limit = if me.role == Role::Host {
         usize::MAX
@@ -240,6 +259,10 @@ async fn serve(
                 let Some(frame) = frame else {
                     return Some((ctl.code().unwrap_or(close::ENDED), reason(ctl.code())));
                 };
+                // A refusal records its close code before queueing its error frame.
+                if let Some((ip, code)) = welcome.take().filter(|_| ctl.code().is_none()) {
+                    state.guard.welcomed(ip, &code);
+                }
                 match write_batch(socket, &mut rx, frame).await {
                     Ok(last) => written = written.max(last),
                     Err(_) => return None,

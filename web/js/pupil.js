@@ -209,7 +209,15 @@
   function onState(state, detail) {
     if (state === 'open') { P.setConn(null); return; }
     if (state === 'connecting') { if (S.stage) P.setConn(function () { return t('conn.connecting'); }); return; }
-    if (state === 'reconnecting') { if (S.stage) P.setConn(function () { return t('conn.reconnecting'); }); return; }
+    if (state === 'reconnecting') {
+      if (S.stage) P.setConn(function () { return t('conn.reconnecting'); });
+      else if (detail && detail.code === 4029) {
+        // Not in yet, and this network failed too many joins lately: the page keeps trying.
+        P.joinError(function () { return t('join.busy'); });
+        P.show($('#join-wait'), true);
+      }
+      return;
+    }
     if (state === 'blocked') {
       var blocked = function () { return t('conn.blocked'); };
       if (S.stage) P.setConn(blocked);
