@@ -1216,10 +1216,33 @@ where
     defended
 }
 
-/// Whether a new join from `ip` with the right `code` is refused `rate_limited` (up to five
-/// tries: a budget may have refilled just then, and that try joins).
-async fn right_code_refused(server: &TestServer, ip: &str, code: &str) -> anyhow::Result<bool> {
-    for _ in 0..5 {
+/// Sessions nobody is in, whose right codes a test tries from a guesser's address.
+async fn decoys(server: &TestServer) -> anyhow::Result<Vec<String>> {
+    let mut codes = Vec::new();
+    for _ in 0..DECOYS {
+        codes.push(
+            server
+                .create_session(json!({"quiz": "test-kinds"}))
+                .await?
+                .code,
+        );
+    }
+    Ok(codes)
+}
+
+/// How many decoy sessions [`right_code_refused`] may try.
+const DECOYS: usize = 10;
+
+/// Whether a new join from `ip` with the right code of one of the `decoys` is refused
+/// `rate_limited`. A budget may have refilled just as a try arrives, and that try joins (the bot
+/// wins most such races); each try uses another decoy, since a decoy joined once is a session the
+/// address is in.
+async fn right_code_refused(
+    server: &TestServer,
+    ip: &str,
+    decoys: &[String],
+) -> anyhow::Result<bool> {
+    for code in decoys {
         if let Hello::Refused(Some(ErrorCode::RateLimited), Some(close::FLOOD)) =
             join_from(server, ip, code).await?
         {
@@ -1253,18 +1276,22 @@ async fn a_bot_guessing_codes_is_slowed_and_refused_while_a_class_elsewhere_join
     let server = behind_proxy(100).await?;
     let (s, mut host, _screen) =
         flow::host_and_screen(&server, json!({"quiz": "test-kinds", "min_count": 1})).await?;
-    let decoy = server.create_session(json!({"quiz": "test-kinds"})).await?;
+    let decoys = decoys(&server).await?;
     let bot = "203.0.113.7";
     let (stop, seen) = (AtomicBool::new(false), Guesses::new());
     let start = Instant::now();
-    let avoid = [s.code.as_str(), decoy.code.as_str()];
+    let avoid: Vec<&str> = decoys
+        .iter()
+        .map(String::as_str)
+        .chain([s.code.as_str()])
+        .collect();
     let attack = guess(&server, bot, &avoid, 8, 200, &stop, &seen);
     let mut class = during(&stop, attack, async {
         seen.until_limited().await?;
         // Over its budget, the bot's address is refused even a right code, unlooked-at: it
         // cannot tell (a decoy session, so a slip at the 1-a-second refill joins no class).
         ensure!(
-            right_code_refused(&server, bot, &decoy.code).await?,
+            right_code_refused(&server, bot, &decoys).await?,
             "the bot's address was never refused a right code"
         );
         // A class of 30 behind another school address joins meanwhile.
@@ -1294,12 +1321,16 @@ async fn a_class_joins_from_the_same_address_as_a_bot_guessing_codes() -> anyhow
     let server = behind_proxy(100).await?;
     let (s, mut host, _screen) =
         flow::host_and_screen(&server, json!({"quiz": "test-kinds", "min_count": 1})).await?;
-    let decoy = server.create_session(json!({"quiz": "test-kinds"})).await?;
+    let decoys = decoys(&server).await?;
     // One public address for the whole school (NAT): the bot, the projector and the class.
     let school = "198.51.100.40";
     let (stop, seen) = (AtomicBool::new(false), Guesses::new());
     let start = Instant::now();
-    let avoid = [s.code.as_str(), decoy.code.as_str()];
+    let avoid: Vec<&str> = decoys
+        .iter()
+        .map(String::as_str)
+        .chain([s.code.as_str()])
+        .collect();
     let attack = guess(&server, school, &avoid, 8, 300, &stop, &seen);
     let (mut class, _projector) = during(&stop, attack, async {
         // The bot has already drained the school's budget when the lesson starts.
@@ -1321,7 +1352,7 @@ async fn a_class_joins_from_the_same_address_as_a_bot_guessing_codes() -> anyhow
         // The pass is for that session only: another session's code from the school is
         // refused unlooked-at while the bot is over budget.
         ensure!(
-            right_code_refused(&server, school, &decoy.code).await?,
+            right_code_refused(&server, school, &decoys).await?,
             "the school's address was let into a session it was not in"
         );
         Ok((class, projector))
@@ -1351,16 +1382,20 @@ async fn the_global_failure_budget_stops_distributed_guessing_not_new_classes() 
     let server = behind_proxy(100).await?;
     let (s, mut host, _screen) =
         flow::host_and_screen(&server, json!({"quiz": "test-kinds"})).await?;
-    let decoy = server.create_session(json!({"quiz": "test-kinds"})).await?;
-    // 14 addresses on two connections each: none goes over its own burst (30) before the
+    let decoys = decoys(&server).await?;
+    // 14 addresses on three connections each: none goes over its own burst (30) before the
     // global budget (a burst of 200, then 10 a second shared by all) runs out.
     let bots: Vec<String> = (1..=14).map(|i| format!("192.0.2.{i}")).collect();
     let (stop, seen) = (AtomicBool::new(false), Guesses::new());
-    let avoid = [s.code.as_str(), decoy.code.as_str()];
+    let avoid: Vec<&str> = decoys
+        .iter()
+        .map(String::as_str)
+        .chain([s.code.as_str()])
+        .collect();
     let attack = async {
         futures_util::future::try_join_all(
             bots.iter()
-                .map(|ip| guess(&server, ip, &avoid, 2, 14 * 60, &stop, &seen)),
+                .map(|ip| guess(&server, ip, &avoid, 3, 14 * 60, &stop, &seen)),
         )
         .await?;
         anyhow::Ok(())
@@ -1369,7 +1404,7 @@ async fn the_global_failure_budget_stops_distributed_guessing_not_new_classes() 
         seen.until_limited().await?;
         // An address that failed recently is refused even a right code…
         ensure!(
-            right_code_refused(&server, &bots[0], &decoy.code).await?,
+            right_code_refused(&server, &bots[0], &decoys).await?,
             "a guessing address was let in while the global budget is drained"
         );
         // …while a school that never failed joins as usual.
