@@ -1216,6 +1216,50 @@ where
     defended
 }
 
+/// A server behind a trusted proxy on loopback, a session (`min_count` 1) with its host, and
+/// [`DECOYS`] sessions nobody is in.
+async fn guessing_scene() -> anyhow::Result<(TestServer, Created, Watcher, Vec<String>)> {
+    let server = behind_proxy(100).await?;
+    let (s, host, _screen) =
+        flow::host_and_screen(&server, json!({"quiz": "test-kinds", "min_count": 1})).await?;
+    let decoys = decoys(&server).await?;
+    Ok((server, s, host, decoys))
+}
+
+/// The live codes a bot must not guess (it would join).
+fn codes_to_avoid<'a>(s: &'a Created, decoys: &'a [String]) -> Vec<&'a str> {
+    decoys
+        .iter()
+        .map(String::as_str)
+        .chain([s.code.as_str()])
+        .collect()
+}
+
+/// The host opens [`Q`] for a `class` joined through [`join_from`], pupil `i` answers option
+/// `i % spread`, and the closed tally is exactly that.
+async fn class_answers(host: &mut Watcher, class: &mut [Ws], spread: usize) -> anyhow::Result<()> {
+    let n = class.len();
+    host.joined(n as u32).await?;
+    host.send(ClientMsg::Start).await?;
+    host.send(ClientMsg::Next).await?;
+    host.stage(Stage::Open).await?;
+    let mut expected = vec![0u32; 4];
+    for (i, ws) in class.iter_mut().enumerate() {
+        answer_raw(ws, 1, (i % spread) as u8).await?;
+        expected[i % spread] += 1;
+    }
+    host.count(Q, 1, n as u32).await?;
+    host.send(ClientMsg::Close).await?;
+    let shown = host.results(Q).await?;
+    let expected: Vec<Option<u32>> = expected.into_iter().map(Some).collect();
+    ensure!(
+        shown.results.counts == Some(expected.clone()),
+        "tally {:?}, answered {expected:?}",
+        shown.results.counts
+    );
+    Ok(())
+}
+
 /// Sessions nobody is in, whose right codes a test tries from a guesser's address.
 async fn decoys(server: &TestServer) -> anyhow::Result<Vec<String>> {
     let mut codes = Vec::new();
@@ -1273,18 +1317,11 @@ fn assert_slowed_and_refused(seen: &Guesses, elapsed: Duration) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_guessing_codes_is_slowed_and_refused_while_a_class_elsewhere_joins(
 ) -> anyhow::Result<()> {
-    let server = behind_proxy(100).await?;
-    let (s, mut host, _screen) =
-        flow::host_and_screen(&server, json!({"quiz": "test-kinds", "min_count": 1})).await?;
-    let decoys = decoys(&server).await?;
+    let (server, s, mut host, decoys) = guessing_scene().await?;
     let bot = "203.0.113.7";
     let (stop, seen) = (AtomicBool::new(false), Guesses::new());
     let start = Instant::now();
-    let avoid: Vec<&str> = decoys
-        .iter()
-        .map(String::as_str)
-        .chain([s.code.as_str()])
-        .collect();
+    let avoid = codes_to_avoid(&s, &decoys);
     let attack = guess(&server, bot, &avoid, 8, 200, &stop, &seen);
     let mut class = during(&stop, attack, async {
         seen.until_limited().await?;
@@ -1299,38 +1336,17 @@ async fn a_bot_guessing_codes_is_slowed_and_refused_while_a_class_elsewhere_join
     })
     .await?;
     assert_slowed_and_refused(&seen, start.elapsed());
-    host.joined(30).await?;
-    host.send(ClientMsg::Start).await?;
-    host.send(ClientMsg::Next).await?;
-    host.stage(Stage::Open).await?;
-    for (i, ws) in class.iter_mut().enumerate() {
-        answer_raw(ws, 1, (i % 2) as u8).await?;
-    }
-    host.count(Q, 1, 30).await?;
-    host.send(ClientMsg::Close).await?;
-    let shown = host.results(Q).await?;
-    assert_eq!(
-        shown.results.counts,
-        Some(vec![Some(15), Some(15), Some(0), Some(0)])
-    );
-    Ok(())
+    class_answers(&mut host, &mut class, 2).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_class_joins_from_the_same_address_as_a_bot_guessing_codes() -> anyhow::Result<()> {
-    let server = behind_proxy(100).await?;
-    let (s, mut host, _screen) =
-        flow::host_and_screen(&server, json!({"quiz": "test-kinds", "min_count": 1})).await?;
-    let decoys = decoys(&server).await?;
+    let (server, s, mut host, decoys) = guessing_scene().await?;
     // One public address for the whole school (NAT): the bot, the projector and the class.
     let school = "198.51.100.40";
     let (stop, seen) = (AtomicBool::new(false), Guesses::new());
     let start = Instant::now();
-    let avoid: Vec<&str> = decoys
-        .iter()
-        .map(String::as_str)
-        .chain([s.code.as_str()])
-        .collect();
+    let avoid = codes_to_avoid(&s, &decoys);
     let attack = guess(&server, school, &avoid, 8, 300, &stop, &seen);
     let (mut class, _projector) = during(&stop, attack, async {
         // The bot has already drained the school's budget when the lesson starts.
@@ -1359,39 +1375,18 @@ async fn a_class_joins_from_the_same_address_as_a_bot_guessing_codes() -> anyhow
     })
     .await?;
     assert_slowed_and_refused(&seen, start.elapsed());
-    host.joined(30).await?;
-    host.send(ClientMsg::Start).await?;
-    host.send(ClientMsg::Next).await?;
-    host.stage(Stage::Open).await?;
-    for (i, ws) in class.iter_mut().enumerate() {
-        answer_raw(ws, 1, (i % 4) as u8).await?;
-    }
-    host.count(Q, 1, 30).await?;
-    host.send(ClientMsg::Close).await?;
-    let shown = host.results(Q).await?;
-    assert_eq!(
-        shown.results.counts,
-        Some(vec![Some(8), Some(8), Some(7), Some(7)])
-    );
-    Ok(())
+    class_answers(&mut host, &mut class, 4).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_global_failure_budget_stops_distributed_guessing_not_new_classes() -> anyhow::Result<()>
 {
-    let server = behind_proxy(100).await?;
-    let (s, mut host, _screen) =
-        flow::host_and_screen(&server, json!({"quiz": "test-kinds"})).await?;
-    let decoys = decoys(&server).await?;
+    let (server, s, mut host, decoys) = guessing_scene().await?;
     // 14 addresses on three connections each: none goes over its own burst (30) before the
     // global budget (a burst of 200, then 10 a second shared by all) runs out.
     let bots: Vec<String> = (1..=14).map(|i| format!("192.0.2.{i}")).collect();
     let (stop, seen) = (AtomicBool::new(false), Guesses::new());
-    let avoid: Vec<&str> = decoys
-        .iter()
-        .map(String::as_str)
-        .chain([s.code.as_str()])
-        .collect();
+    let avoid = codes_to_avoid(&s, &decoys);
     let attack = async {
         futures_util::future::try_join_all(
             bots.iter()
