@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::guard::{Cidr, GuardLimits};
+use crate::guard::{
+    Cidr, GuardLimits, DEFAULT_FAILED_JOINS_PER_MINUTE, DEFAULT_FAILED_JOINS_TOTAL_PER_MINUTE,
+};
 use crate::session::Limits;
 use crate::store::SyncMode;
 
@@ -236,6 +238,22 @@ pub struct Config {
           default_value_t = DEFAULT_MAX_SESSIONS_PER_ADDRESS, value_parser = parse_positive_usize)]
     pub max_sessions_per_address: usize,
 
+    /// Failed joins (unknown code, wrong secret or token, locked or full session) allowed per
+    /// address per minute, after a burst of half as many. Over it, a new join from that address
+    /// waits a second and is refused, unless it is to a session that address is already in.
+    /// Below 60, a class typing a code wrong may be held up.
+    #[arg(long, env = "LOUPE_FAILED_JOINS_PER_MINUTE", value_name = "N",
+          default_value_t = DEFAULT_FAILED_JOINS_PER_MINUTE,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub failed_joins_per_minute: u32,
+
+    /// Failed joins allowed per minute from all addresses together, after a burst of a third as
+    /// many. Over it, addresses that failed lately are refused as above; others join as usual.
+    #[arg(long, env = "LOUPE_FAILED_JOINS_TOTAL_PER_MINUTE", value_name = "N",
+          default_value_t = DEFAULT_FAILED_JOINS_TOTAL_PER_MINUTE,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub failed_joins_total_per_minute: u32,
+
     /// After binding, write the bound address (ip:port and a newline) to this file, atomically.
     /// Useful with --addr 127.0.0.1:0 to learn the port picked.
     #[arg(long, env = "LOUPE_READY_FILE", value_name = "PATH")]
@@ -262,6 +280,8 @@ impl Default for Config {
             trusted_proxy: Vec::new(),
             max_connections: None,
             max_sessions_per_address: DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+            failed_joins_per_minute: DEFAULT_FAILED_JOINS_PER_MINUTE,
+            failed_joins_total_per_minute: DEFAULT_FAILED_JOINS_TOTAL_PER_MINUTE,
             ready_file: None,
             log_format: LogFormat::Text,
         }
@@ -284,6 +304,11 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxy", &self.trusted_proxy)
             .field("max_connections", &self.max_connections)
             .field("max_sessions_per_address", &self.max_sessions_per_address)
+            .field("failed_joins_per_minute", &self.failed_joins_per_minute)
+            .field(
+                "failed_joins_total_per_minute",
+                &self.failed_joins_total_per_minute,
+            )
             .field("ready_file", &self.ready_file)
             .field("log_format", &self.log_format)
             .finish()
@@ -340,6 +365,8 @@ impl Config {
                 .max_connections
                 .unwrap_or_else(|| crate::guard::default_max_connections(open_files)),
             max_sessions_per_address: self.max_sessions_per_address,
+            failed_joins_per_minute: self.failed_joins_per_minute,
+            failed_joins_total_per_minute: self.failed_joins_total_per_minute,
         }
     }
 }
@@ -423,6 +450,49 @@ mod tests {
         assert_eq!(
             (c.public_url, c.data, c.host_key, c.log_format),
             (None, None, None, LogFormat::Text)
+        );
+        assert_eq!(
+            (c.failed_joins_per_minute, c.failed_joins_total_per_minute),
+            (d.failed_joins_per_minute, d.failed_joins_total_per_minute)
+        );
+    }
+
+    #[test]
+    fn failed_join_budgets_are_flags_of_at_least_one() {
+        let Ok(Command::Serve(c)) = parse(&[
+            "loupe",
+            "--failed-joins-per-minute",
+            "120",
+            "--failed-joins-total-per-minute",
+            "3000",
+        ]) else {
+            panic!("expected serve")
+        };
+        let limits = c.guard_limits(None);
+        assert_eq!(limits.failed_joins_per_minute, 120);
+        assert_eq!(limits.failed_joins_total_per_minute, 3000);
+        assert!(parse(&["loupe", "--failed-joins-per-minute", "0"]).is_err());
+    }
+
+    #[test]
+    fn the_readme_lists_every_serve_flag_and_only_those() {
+        let readme = include_str!("../README.md");
+        let documented: std::collections::BTreeSet<String> = readme
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `--"))
+            .filter_map(|l| l.split([' ', '`']).next())
+            .map(|f| format!("--{f}"))
+            .collect();
+        let command = <Cli as clap::CommandFactory>::command();
+        let actual: std::collections::BTreeSet<String> = command
+            .get_arguments()
+            .filter_map(|a| a.get_long())
+            .filter(|l| !["help", "version"].contains(l))
+            .map(|l| format!("--{l}"))
+            .collect();
+        assert_eq!(
+            documented, actual,
+            "README's flag table and `loupe --help` differ"
         );
     }
 

@@ -27,14 +27,12 @@ use std::time::Duration;
 use axum::http::HeaderMap;
 use tokio::time::Instant;
 
-/// Per-address failed joins: a burst of this many…
-const FAIL_BURST: f64 = 30.0;
-/// …then this many a second (60 a minute).
-const FAIL_RATE: f64 = 1.0;
-/// Failed joins in total: a burst…
-const GLOBAL_BURST: f64 = 200.0;
-/// …then this many a second (600 a minute).
-const GLOBAL_RATE: f64 = 10.0;
+/// Failed joins allowed per address per minute (`--failed-joins-per-minute`), after a burst of
+/// half as many.
+pub const DEFAULT_FAILED_JOINS_PER_MINUTE: u32 = 60;
+/// Failed joins allowed per minute from all addresses together
+/// (`--failed-joins-total-per-minute`), after a burst of a third as many.
+pub const DEFAULT_FAILED_JOINS_TOTAL_PER_MINUTE: u32 = 600;
 /// A code stays "in use from this address" this long after its last welcome from there.
 const KNOWN_FOR: Duration = Duration::from_secs(30 * 60);
 /// At most this many (address, code) pairs are remembered; past it, new pairs are not recorded
@@ -51,10 +49,12 @@ struct Budget {
 }
 
 impl Budget {
-    fn new(rate: f64, burst: f64) -> Budget {
+    /// `per_minute` failures a minute, after a burst of `per_minute / burst_divisor` (at least 1).
+    fn per_minute(per_minute: u32, burst_divisor: u32) -> Budget {
+        let burst = f64::from((per_minute / burst_divisor).max(1));
         Budget {
             tokens: burst,
-            rate,
+            rate: f64::from(per_minute) / 60.0,
             burst,
             last: Instant::now(),
         }
@@ -174,6 +174,10 @@ pub struct GuardLimits {
     pub max_connections: usize,
     /// Most live sessions created from one address.
     pub max_sessions_per_address: usize,
+    /// Failed joins a minute per address, after a burst of half as many.
+    pub failed_joins_per_minute: u32,
+    /// Failed joins a minute from all addresses, after a burst of a third as many.
+    pub failed_joins_total_per_minute: u32,
 }
 
 /// How often failure counters back to full are swept away (nothing is remembered longer).
@@ -244,11 +248,12 @@ pub enum Refusal {
 impl Guard {
     /// A guard with these limits.
     pub fn new(limits: GuardLimits) -> Guard {
+        let global = Budget::per_minute(limits.failed_joins_total_per_minute, 3);
         let inner = Inner {
             limits,
             keys: RandomState::new(),
             counters: Mutex::default(),
-            global: Mutex::new(Budget::new(GLOBAL_RATE, GLOBAL_BURST)),
+            global: Mutex::new(global),
             connections: AtomicUsize::new(0),
         };
         Guard {
@@ -350,7 +355,7 @@ impl Guard {
         counters
             .failures
             .entry(key)
-            .or_insert_with(|| Budget::new(FAIL_RATE, FAIL_BURST))
+            .or_insert_with(|| Budget::per_minute(self.inner.limits.failed_joins_per_minute, 2))
             .charge(now);
         drop(counters);
         self.inner
@@ -423,6 +428,8 @@ mod tests {
             trusted: vec![],
             max_connections: 2,
             max_sessions_per_address: 2,
+            failed_joins_per_minute: DEFAULT_FAILED_JOINS_PER_MINUTE,
+            failed_joins_total_per_minute: DEFAULT_FAILED_JOINS_TOTAL_PER_MINUTE,
         })
     }
 
@@ -471,6 +478,35 @@ mod tests {
                 "an address that never failed is never refused"
             );
         }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_failure_budgets_follow_their_flags() {
+        let g = Guard::new(GuardLimits {
+            failed_joins_per_minute: 12,
+            failed_joins_total_per_minute: 30,
+            ..guard().inner.limits.clone()
+        });
+        let ip: IpAddr = "192.0.2.6".parse().unwrap();
+        // A burst of half the minute's allowance, then one every 5 s.
+        for _ in 0..6 {
+            assert!(g.may_try(ip).is_ok());
+            g.failed(ip);
+        }
+        assert_eq!(g.may_try(ip), Err(Refusal::AddressOverBudget));
+        tokio::time::advance(Duration::from_millis(4_900)).await;
+        assert!(g.may_try(ip).is_err());
+        tokio::time::advance(Duration::from_millis(200)).await;
+        assert!(g.may_try(ip).is_ok());
+        // The global burst is a third of its minute's allowance (10), and it refills at 0.5/s:
+        // 6 spent above, 2.5 back since, 8 more failures elsewhere drain it.
+        let others: Vec<IpAddr> = (10..18)
+            .map(|i| format!("192.0.2.{i}").parse().unwrap())
+            .collect();
+        for ip in &others {
+            g.failed(*ip);
+        }
+        assert_eq!(g.may_try(others[0]), Err(Refusal::GlobalOverBudget));
     }
 
     #[tokio::test(start_paused = true)]
