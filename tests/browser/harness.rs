@@ -91,12 +91,18 @@ impl Server {
     /// Starts Loupe on 127.0.0.1:0 with the browser-test quizzes, its public URL set to the bound
     /// address (so join links, QR codes and the short address point at this server).
     pub async fn start() -> anyhow::Result<Server> {
+        Server::start_with(|_| {}).await
+    }
+
+    /// [`Server::start`], with `tweak` applied to the configuration first.
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> anyhow::Result<Server> {
         let listener = loupe::net::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
         let addr = listener.local_addr()?;
         let mut config = Config::for_tests();
         config.addr = addr;
         config.quizzes = Some(quizzes_dir());
         config.public_url = Some(format!("http://{addr}"));
+        tweak(&mut config);
         let data = config.data_dir();
         let app = App::new(config).context("starting the app")?;
         let shutdown = CancellationToken::new();

@@ -1,6 +1,9 @@
 //! Page smoke tests: the join page loads on a phone in French and in English, in the browser's
 //! language, at phone width, shows no raw i18n key, passes axe, and refuses a wrong code in
-//! plain words.
+//! plain words; a pupil held up by code guessing on the same network is told, and gets in.
+
+use loupe::client::{self, Client};
+use serde_json::json;
 
 use crate::a11y;
 use crate::device::{tid, Device};
@@ -75,4 +78,53 @@ async fn join_page(
     problems.check(&format!("[{lang}] an unknown code is refused"), r);
     a11y::audit(phone, "join page with an error", problems).await?;
     Ok(())
+}
+
+/// A pupil whose network (the same address) is over its failed-join budget: the page says why it
+/// waits and keeps trying by itself, and the pupil is in as soon as the classroom's projector has
+/// opened the session from that address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins() -> anyhow::Result<()>
+{
+    if skip("a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins") {
+        return Ok(());
+    }
+    let _one = exclusive().await;
+    // A budget of one failure (then one a minute), so one wrong code drains it for the test.
+    let server = Server::start_with(|c| c.failed_joins_per_minute = 1).await?;
+    let s = client::create_session(&server.url(""), &json!({"quiz": "browser-fr"})).await?;
+    let ws_url = format!("ws://{}/ws", server.host());
+    let mut guesser = Client::connect(&ws_url).await?;
+    let wrong = if s.code == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    anyhow::ensure!(
+        guesser.hello_player(wrong, None).await.is_err(),
+        "a wrong code joined"
+    );
+    let driver = Driver::start().await?;
+    let phone = driver.device("pupil-held-up", Form::Phone, "fr").await?;
+    let mut problems = Problems::default();
+    let dict = Dict::load("fr")?;
+    phone
+        .goto(&server.url(&format!("/join/{}", s.code)))
+        .await?;
+    let busy = dict.t("join.busy", &[])?;
+    let r = phone.wait_contains(&tid("join-error"), &busy).await;
+    problems.check("the held-up pupil is told why", r);
+    let r = phone.is_visible(&tid("v-wait")).await;
+    if let Some(true) = problems.check("the pupil's view", r) {
+        problems.add("the pupil got in while the network was over its budget");
+    }
+    a11y::audit(&phone, "join page, held up", &mut problems).await?;
+    // The projector opens the session from the same address: the page's next try gets in.
+    let mut projector = Client::connect(&ws_url).await?;
+    projector.hello_screen(&s.code, &s.screen_token).await?;
+    let r = phone.wait_visible(&tid("v-wait")).await;
+    problems.check("the pupil joins once the projector is in", r);
+    phone.close().await;
+    drop(driver);
+    problems.finish("a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins")
 }
