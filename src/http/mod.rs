@@ -38,7 +38,7 @@ use crate::app::AppState;
 pub use error::{ApiError, ApiJson};
 pub use host_key::{HostKey, HOST_KEY_HEADER};
 pub use qr::svg as qr_svg;
-pub use quizzes::{QuestionPreview, QuizPreview, QuizSummary};
+pub use quizzes::{QuestionPreview, QuizHeader, QuizPreview, QuizSummary};
 pub use remote::{Pairings, RemoteError, PAIRING_TTL};
 pub use reports::ReportError;
 pub use sessions::{is_join_code, CreatedBody};

@@ -15,57 +15,10 @@ use crate::quiz::model::{
 
 use super::error::ApiError;
 
-/// One quiz in the library list.
+/// What the library list and the preview both say about a quiz.
 #[derive(Debug, Serialize)]
-pub struct QuizSummary<'a> {
+pub struct QuizHeader<'a> {
     /// Stable id, used to create a session.
-    pub id: &'a str,
-    /// Title.
-    pub title: &'a str,
-    /// Language.
-    pub lang: Lang,
-    /// Who it is written for, in words.
-    pub audience: &'a str,
-    /// What the lesson is about.
-    pub description: &'a str,
-    /// Estimated length of the whole lesson.
-    pub minutes: u32,
-    /// Warning to read before starting, if any.
-    pub content_warning: Option<&'a str>,
-    /// Number of questions.
-    pub questions: usize,
-    /// Number of questions in the short version.
-    pub core_questions: usize,
-    /// The highest `min_age` of any question, or `null` when none sets one.
-    pub min_age: Option<u8>,
-    /// Number of sensitive questions.
-    pub sensitive: usize,
-}
-
-impl<'a> QuizSummary<'a> {
-    /// The summary of `quiz`.
-    pub fn of(quiz: &'a Quiz) -> Self {
-        let qs = &quiz.questions;
-        QuizSummary {
-            id: &quiz.id,
-            title: &quiz.title,
-            lang: quiz.lang,
-            audience: &quiz.audience,
-            description: &quiz.description,
-            minutes: quiz.minutes,
-            content_warning: quiz.content_warning.as_deref(),
-            questions: qs.len(),
-            core_questions: qs.iter().filter(|q| q.core).count(),
-            min_age: qs.iter().filter_map(|q| q.min_age).max(),
-            sensitive: qs.iter().filter(|q| q.sensitive).count(),
-        }
-    }
-}
-
-/// The whole quiz as the teacher previews it, answer keys and notes included.
-#[derive(Debug, Serialize)]
-pub struct QuizPreview<'a> {
-    /// Stable id.
     pub id: &'a str,
     /// Title.
     pub title: &'a str,
@@ -81,6 +34,57 @@ pub struct QuizPreview<'a> {
     pub content_warning: Option<&'a str>,
     /// The highest `min_age` of any question, or `null` when none sets one.
     pub min_age: Option<u8>,
+}
+
+impl<'a> QuizHeader<'a> {
+    /// The header of `quiz`.
+    pub fn of(quiz: &'a Quiz) -> Self {
+        QuizHeader {
+            id: &quiz.id,
+            title: &quiz.title,
+            lang: quiz.lang,
+            audience: &quiz.audience,
+            description: &quiz.description,
+            minutes: quiz.minutes,
+            content_warning: quiz.content_warning.as_deref(),
+            min_age: quiz.questions.iter().filter_map(|q| q.min_age).max(),
+        }
+    }
+}
+
+/// One quiz in the library list.
+#[derive(Debug, Serialize)]
+pub struct QuizSummary<'a> {
+    /// Id, title, language, audience, length…
+    #[serde(flatten)]
+    pub header: QuizHeader<'a>,
+    /// Number of questions.
+    pub questions: usize,
+    /// Number of questions in the short version.
+    pub core_questions: usize,
+    /// Number of sensitive questions.
+    pub sensitive: usize,
+}
+
+impl<'a> QuizSummary<'a> {
+    /// The summary of `quiz`.
+    pub fn of(quiz: &'a Quiz) -> Self {
+        let qs = &quiz.questions;
+        QuizSummary {
+            header: QuizHeader::of(quiz),
+            questions: qs.len(),
+            core_questions: qs.iter().filter(|q| q.core).count(),
+            sensitive: qs.iter().filter(|q| q.sensitive).count(),
+        }
+    }
+}
+
+/// The whole quiz as the teacher previews it, answer keys and notes included.
+#[derive(Debug, Serialize)]
+pub struct QuizPreview<'a> {
+    /// Id, title, language, audience, length…
+    #[serde(flatten)]
+    pub header: QuizHeader<'a>,
     /// Every question, in order.
     pub questions: Vec<QuestionPreview<'a>>,
     /// Score bands of the private score.
@@ -93,14 +97,7 @@ impl<'a> QuizPreview<'a> {
     /// The preview of `quiz`.
     pub fn of(quiz: &'a Quiz) -> Self {
         QuizPreview {
-            id: &quiz.id,
-            title: &quiz.title,
-            lang: quiz.lang,
-            audience: &quiz.audience,
-            description: &quiz.description,
-            minutes: quiz.minutes,
-            content_warning: quiz.content_warning.as_deref(),
-            min_age: quiz.questions.iter().filter_map(|q| q.min_age).max(),
+            header: QuizHeader::of(quiz),
             questions: quiz.questions.iter().map(QuestionPreview::of).collect(),
             bands: &quiz.bands,
             resources: &quiz.resources,

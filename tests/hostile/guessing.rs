@@ -1,0 +1,348 @@
+//! Join-code guessing: a bot at one address is slowed and refused while classes join — from
+//! another address, and from the bot's own; a guesser spread over many addresses drains the
+//! global budget without touching schools that never failed.
+
+use super::*;
+
+/// A server believing `X-Forwarded-For` from 127.0.0.1, so tests can play several addresses.
+async fn behind_proxy(max_players: u32) -> anyhow::Result<TestServer> {
+    TestServer::start(|c| {
+        c.trusted_proxy = vec![Cidr::parse("127.0.0.1/32").expect("cidr")];
+        c.max_players = max_players;
+    })
+    .await
+}
+
+/// Joins `n` pupils from `ip`; every one must be welcomed.
+async fn class_from(
+    server: &TestServer,
+    ip: &str,
+    code: &str,
+    n: usize,
+) -> anyhow::Result<Vec<Ws>> {
+    let mut class = Vec::new();
+    for i in 0..n {
+        match join_from(server, ip, code).await? {
+            Hello::Welcome(ws) => class.push(*ws),
+            Hello::Refused(e, c) => bail!("pupil {i} of the class at {ip} refused: {e:?} {c:?}"),
+        }
+    }
+    Ok(class)
+}
+
+/// What a bot's guesses got, counted while it runs.
+struct Guesses {
+    /// Looked up, and refused as `unknown_session`.
+    looked_up: AtomicU32,
+    /// Refused with `rate_limited` and 4029, without being looked up.
+    limited: AtomicU32,
+    /// How long the quickest of those refusals took, in ms.
+    quickest_limited_ms: AtomicU64,
+    /// Guesses started.
+    started: AtomicU32,
+}
+
+impl Guesses {
+    fn new() -> Guesses {
+        Guesses {
+            looked_up: AtomicU32::new(0),
+            limited: AtomicU32::new(0),
+            quickest_limited_ms: AtomicU64::new(u64::MAX),
+            started: AtomicU32::new(0),
+        }
+    }
+
+    /// Waits until a guess has been refused `rate_limited` (the bot is over a budget).
+    async fn until_limited(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while self.limited.load(Ordering::Relaxed) == 0 {
+            ensure!(Instant::now() < deadline, "the bot was never limited");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+}
+
+/// A bot: guesses wrong codes (never one of `avoid`) from `ip` on `workers` connections at once,
+/// until `stop` or `max` guesses in all. Any answer other than `unknown_session` or
+/// `rate_limited` (a guess joining, say) is an error.
+async fn guess(
+    server: &TestServer,
+    ip: &str,
+    avoid: &[&str],
+    workers: usize,
+    max: u32,
+    stop: &AtomicBool,
+    seen: &Guesses,
+) -> anyhow::Result<()> {
+    let salt = ip.bytes().map(u32::from).sum::<u32>();
+    let worker = || async {
+        while !stop.load(Ordering::Relaxed) {
+            let n = seen.started.fetch_add(1, Ordering::Relaxed);
+            if n >= max {
+                break;
+            }
+            let code = format!("{:06}", (n * 7919 + salt * 104_729) % 1_000_000);
+            if avoid.contains(&code.as_str()) {
+                continue;
+            }
+            let at = Instant::now();
+            match join_from(server, ip, &code).await? {
+                Hello::Refused(Some(ErrorCode::UnknownSession), Some(close::UNKNOWN_SESSION)) => {
+                    seen.looked_up.fetch_add(1, Ordering::Relaxed);
+                }
+                Hello::Refused(Some(ErrorCode::RateLimited), Some(close::FLOOD)) => {
+                    let ms = at.elapsed().as_millis() as u64;
+                    seen.quickest_limited_ms.fetch_min(ms, Ordering::Relaxed);
+                    seen.limited.fetch_add(1, Ordering::Relaxed);
+                }
+                Hello::Refused(e, c) => bail!("guess {code} from {ip}: {e:?} {c:?}"),
+                Hello::Welcome(_) => bail!("guess {code} from {ip} joined"),
+            }
+        }
+        anyhow::Ok(())
+    };
+    futures_util::future::try_join_all((0..workers).map(|_| worker())).await?;
+    Ok(())
+}
+
+/// Runs `defence` while `attack` goes on, then stops the attack (whether `defence` succeeded or
+/// not) and waits for it.
+async fn during<A, D, T>(stop: &AtomicBool, attack: A, defence: D) -> anyhow::Result<T>
+where
+    A: std::future::Future<Output = anyhow::Result<()>>,
+    D: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let defence = async {
+        let out = defence.await;
+        stop.store(true, Ordering::Relaxed);
+        out
+    };
+    let (attacked, defended) = tokio::join!(attack, defence);
+    attacked?;
+    defended
+}
+
+/// A server behind a trusted proxy on loopback, a session (`min_count` 1) with its host, and
+/// [`DECOYS`] sessions nobody is in.
+async fn guessing_scene() -> anyhow::Result<(TestServer, Created, Watcher, Vec<String>)> {
+    let server = behind_proxy(100).await?;
+    let (s, host, _screen) =
+        flow::host_and_screen(&server, json!({"quiz": "test-kinds", "min_count": 1})).await?;
+    let decoys = decoys(&server).await?;
+    Ok((server, s, host, decoys))
+}
+
+/// The live codes a bot must not guess (it would join).
+fn codes_to_avoid<'a>(s: &'a Created, decoys: &'a [String]) -> Vec<&'a str> {
+    decoys
+        .iter()
+        .map(String::as_str)
+        .chain([s.code.as_str()])
+        .collect()
+}
+
+/// The host opens [`Q`] for a `class` joined through [`join_from`], pupil `i` answers option
+/// `i % spread`, and the closed tally is exactly that.
+async fn class_answers(host: &mut Watcher, class: &mut [Ws], spread: usize) -> anyhow::Result<()> {
+    let n = class.len();
+    host.joined(n as u32).await?;
+    host.send(ClientMsg::Start).await?;
+    host.send(ClientMsg::Next).await?;
+    host.stage(Stage::Open).await?;
+    let mut expected = vec![0u32; 4];
+    for (i, ws) in class.iter_mut().enumerate() {
+        answer_raw(ws, 1, (i % spread) as u8).await?;
+        expected[i % spread] += 1;
+    }
+    host.count(Q, 1, n as u32).await?;
+    host.send(ClientMsg::Close).await?;
+    let shown = host.results(Q).await?;
+    let expected: Vec<Option<u32>> = expected.into_iter().map(Some).collect();
+    ensure!(
+        shown.results.counts == Some(expected.clone()),
+        "tally {:?}, answered {expected:?}",
+        shown.results.counts
+    );
+    Ok(())
+}
+
+/// Sessions nobody is in, whose right codes a test tries from a guesser's address.
+async fn decoys(server: &TestServer) -> anyhow::Result<Vec<String>> {
+    let mut codes = Vec::new();
+    for _ in 0..DECOYS {
+        codes.push(
+            server
+                .create_session(json!({"quiz": "test-kinds"}))
+                .await?
+                .code,
+        );
+    }
+    Ok(codes)
+}
+
+/// How many decoy sessions [`right_code_refused`] may try.
+const DECOYS: usize = 10;
+
+/// Whether a new join from `ip` with the right code of one of the `decoys` is refused
+/// `rate_limited`. A budget may have refilled just as a try arrives, and that try joins (the bot
+/// wins most such races); each try uses another decoy, since a decoy joined once is a session the
+/// address is in.
+async fn right_code_refused(
+    server: &TestServer,
+    ip: &str,
+    decoys: &[String],
+) -> anyhow::Result<bool> {
+    for code in decoys {
+        if let Hello::Refused(Some(ErrorCode::RateLimited), Some(close::FLOOD)) =
+            join_from(server, ip, code).await?
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// The bot's guesses were limited to its budget (a burst of 30, then 1 a second) and the rest
+/// refused, each after the server's one-second wait.
+fn assert_slowed_and_refused(seen: &Guesses, elapsed: Duration) {
+    let looked_up = seen.looked_up.load(Ordering::Relaxed);
+    let limited = seen.limited.load(Ordering::Relaxed);
+    let allowance = 30 + elapsed.as_secs() as u32 + 2;
+    assert!(
+        (30..=allowance).contains(&looked_up),
+        "{looked_up} guesses looked up in {elapsed:?}"
+    );
+    assert!(limited >= 8, "only {limited} guesses refused");
+    let quickest = seen.quickest_limited_ms.load(Ordering::Relaxed);
+    assert!(
+        quickest >= 950,
+        "a refused guess was answered in {quickest} ms: not slowed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_guessing_codes_is_slowed_and_refused_while_a_class_elsewhere_joins(
+) -> anyhow::Result<()> {
+    let (server, s, mut host, decoys) = guessing_scene().await?;
+    let bot = "203.0.113.7";
+    let (stop, seen) = (AtomicBool::new(false), Guesses::new());
+    let start = Instant::now();
+    let avoid = codes_to_avoid(&s, &decoys);
+    let attack = guess(&server, bot, &avoid, 8, 200, &stop, &seen);
+    let mut class = during(&stop, attack, async {
+        seen.until_limited().await?;
+        // Over its budget, the bot's address is refused even a right code, unlooked-at: it
+        // cannot tell (a decoy session, so a slip at the 1-a-second refill joins no class).
+        ensure!(
+            right_code_refused(&server, bot, &decoys).await?,
+            "the bot's address was never refused a right code"
+        );
+        // A class of 30 behind another school address joins meanwhile.
+        class_from(&server, "198.51.100.20", &s.code, 30).await
+    })
+    .await?;
+    assert_slowed_and_refused(&seen, start.elapsed());
+    class_answers(&mut host, &mut class, 2).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_class_joins_from_the_same_address_as_a_bot_guessing_codes() -> anyhow::Result<()> {
+    let (server, s, mut host, decoys) = guessing_scene().await?;
+    // One public address for the whole school (NAT): the bot, the projector and the class.
+    let school = "198.51.100.40";
+    let (stop, seen) = (AtomicBool::new(false), Guesses::new());
+    let start = Instant::now();
+    let avoid = codes_to_avoid(&s, &decoys);
+    let attack = guess(&server, school, &avoid, 8, 300, &stop, &seen);
+    let (mut class, _projector) = during(&stop, attack, async {
+        // The bot has already drained the school's budget when the lesson starts.
+        seen.until_limited().await?;
+        // The classroom's projector opens the session from the school (a secret is never
+        // turned away)…
+        let projector =
+            match hello_from(&server, school, "screen", &s.code, Some(&s.screen_token)).await? {
+                Hello::Welcome(ws) => ws,
+                Hello::Refused(e, c) => bail!("the projector was refused: {e:?} {c:?}"),
+            };
+        // …so a new join to *this* session from the school is looked up as usual, and the
+        // whole class gets in while the bot's guesses go on being refused.
+        let class = class_from(&server, school, &s.code, 30).await?;
+        ensure!(
+            seen.limited.load(Ordering::Relaxed) >= 8,
+            "the bot stopped being refused"
+        );
+        // The pass is for that session only: another session's code from the school is
+        // refused unlooked-at while the bot is over budget.
+        ensure!(
+            right_code_refused(&server, school, &decoys).await?,
+            "the school's address was let into a session it was not in"
+        );
+        Ok((class, projector))
+    })
+    .await?;
+    assert_slowed_and_refused(&seen, start.elapsed());
+    class_answers(&mut host, &mut class, 4).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_global_failure_budget_stops_distributed_guessing_not_new_classes() -> anyhow::Result<()>
+{
+    let (server, s, mut host, decoys) = guessing_scene().await?;
+    // 14 addresses on three connections each: none goes over its own burst (30) before the
+    // global budget (a burst of 200, then 10 a second shared by all) runs out.
+    let bots: Vec<String> = (1..=14).map(|i| format!("192.0.2.{i}")).collect();
+    let (stop, seen) = (AtomicBool::new(false), Guesses::new());
+    let avoid = codes_to_avoid(&s, &decoys);
+    let attack = async {
+        futures_util::future::try_join_all(
+            bots.iter()
+                .map(|ip| guess(&server, ip, &avoid, 3, 14 * 60, &stop, &seen)),
+        )
+        .await?;
+        anyhow::Ok(())
+    };
+    during(&stop, attack, async {
+        seen.until_limited().await?;
+        // An address that failed recently is refused even a right code…
+        ensure!(
+            right_code_refused(&server, &bots[0], &decoys).await?,
+            "a guessing address was let in while the global budget is drained"
+        );
+        // …while a school that never failed joins as usual.
+        class_from(&server, "198.51.100.30", &s.code, 30).await
+    })
+    .await?;
+    let looked_up = seen.looked_up.load(Ordering::Relaxed);
+    assert!(looked_up >= 200, "{looked_up} guesses looked up");
+    host.joined(30).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_class_joins_from_the_same_address_as_a_few_typos() -> anyhow::Result<()> {
+    // No trusted proxy: everyone is 127.0.0.1, like a school behind NAT.
+    let server = TestServer::plain().await?;
+    let (s, mut host, _screen) =
+        flow::host_and_screen(&server, json!({"quiz": "test-kinds", "min_count": 1})).await?;
+    let unknown = (
+        Some(ErrorCode::UnknownSession),
+        Some(close::UNKNOWN_SESSION),
+    );
+    for typo in 0..8u32 {
+        let code = format!("{:06}", (s.code.parse::<u32>()? + 1 + typo) % 1_000_000);
+        assert_eq!(
+            refused_hello(&server, "player", &code, None).await?,
+            unknown
+        );
+    }
+    let mut class = flow::join_many(&server, &s.code, 30).await?;
+    host.joined(30).await?;
+    host.send(ClientMsg::Start).await?;
+    host.send(ClientMsg::Next).await?;
+    let votes = flow::answer_all(&mut class, Q, 1, |i| vec![opts(&[(i % 4) as u8])]).await?;
+    host.count(Q, 1, 30).await?;
+    host.send(ClientMsg::Close).await?;
+    assert_eq!(host.results(Q).await?.results.answered, votes.answered());
+    Ok(())
+}
