@@ -10,9 +10,10 @@
 //!   join as usual;
 //! - connections in total (`--max-connections`) and live sessions per address.
 //!
-//! A budget never stops a class: a code this address is already in (a pupil, the teacher's
-//! console or the projector was welcomed with it in the last half hour) is always looked up, so a
-//! bot guessing codes behind a school's NAT holds up only its own guesses.
+//! A budget does not stop a class once anything from its address is in: a code this address is
+//! already in (a pupil, the teacher's console or the projector was welcomed with it in the last
+//! half hour) is always looked up, so a bot guessing codes behind a school's NAT holds up only
+//! its own guesses.
 //!
 //! Addresses are never kept as such: counters are keyed by a hash with a per-process random key,
 //! and dropped when they are back to full or have not been used for a while.

@@ -29,8 +29,8 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const PING_EVERY: Duration = Duration::from_secs(15);
 /// Frames written to the socket in one go before flushing.
 const WRITE_BATCH: usize = 32;
-/// How long a `hello` from an address over its failed-join budget waits before it is refused:
-/// a guesser's burst is slowed as well as refused, and it cannot tell refusals apart any sooner.
+/// How long a new join from an address over its failed-join budget waits before it is refused,
+/// so a guesser's burst is slowed as well as refused.
 const TARPIT: Duration = Duration::from_secs(1);
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
