@@ -44,8 +44,8 @@ pub async fn run(mut socket: WebSocket, state: AppState, ip: IpAddr) {
     let ending = match handshake(&mut socket, &state, conn, ip).await {
         Ok((handle, role, rx, ctl, code)) => {
             let me = Me { conn, role };
-            let mut welcome = Some((ip, code));
-            let ending = serve(&mut socket, &state, &handle, me, rx, &ctl, &mut welcome).await;
+            let welcome = Some((ip, code));
+            let ending = serve(&mut socket, &state, &handle, me, rx, &ctl, welcome).await;
             let _ = handle.control.send(Control::Detach { conn }).await;
             ending
         }
@@ -225,7 +225,7 @@ async fn serve(
     me: Me,
     mut rx: mpsc::Receiver<Utf8Bytes>,
     ctl: &ConnCtl,
-    welcome: &mut Option<(IpAddr, String)>,
+    mut welcome: Option<(IpAddr, String)>,
 ) -> Ending {
     let limit = if me.role == Role::Host {
         usize::MAX

@@ -172,7 +172,7 @@
    *   onWelcome(msg), onMessage(msg) for every server message (envelope fields flattened),
    *   onState(state, detail): 'connecting' | 'open' | 'reconnecting' | 'blocked'
    *                           | 'closed' (final; detail = {code, reason, error})
-   *                           ('reconnecting' has detail = {code, error} of the drop)
+   *                           ('reconnecting' has detail = {code} of the drop)
    * }
    * The client pings every 20 s and reconnects if no pong comes within 10 s (a dead Wi-Fi link
    * does not always close the socket).
@@ -246,7 +246,7 @@
         // Never got through: the network probably blocks WebSockets. Keep trying, but say so.
         self.opts.onState('blocked');
       } else {
-        self.opts.onState('reconnecting', { code: code, error: self.lastError });
+        self.opts.onState('reconnecting', { code: code });
       }
       var delay = backoff(self.attempt);
       self.attempt += 1;
