@@ -1,5 +1,8 @@
 //! The HTTP API and pages, tested against the real server on 127.0.0.1:0 with a tiny HTTP client.
 
+#[path = "common/raw_http.rs"]
+mod raw_http;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -11,6 +14,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+use raw_http::Reply;
 
 /// Longest any single request may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,7 +53,7 @@ impl Server {
     }
 
     async fn get(&self, path: &str) -> anyhow::Result<Reply> {
-        request(self.addr, "GET", path, &[], None).await
+        raw_http::get(self.addr, path, &[]).await
     }
 
     async fn post_json(&self, path: &str, body: &Value) -> anyhow::Result<Reply> {
@@ -66,7 +71,7 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> anyhow::Result<Reply> {
-        request(self.addr, "POST", path, headers, Some(body)).await
+        raw_http::request(self.addr, "POST", path, headers, body).await
     }
 }
 
@@ -75,100 +80,6 @@ impl Drop for Server {
         self.shutdown.cancel();
         let _ = std::fs::remove_dir_all(&self.data_dir);
     }
-}
-
-/// A parsed HTTP response.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        self.headers
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn text(&self) -> anyhow::Result<&str> {
-        std::str::from_utf8(&self.body).context("body is not UTF-8")
-    }
-
-    fn json(&self) -> anyhow::Result<Value> {
-        serde_json::from_slice(&self.body).with_context(|| format!("not JSON: {:?}", self.text()))
-    }
-
-    /// Checks that this is an API error with this status and code, and a message.
-    fn expect_error(&self, status: u16, code: &str) -> anyhow::Result<()> {
-        let body = self.json()?;
-        let message = body["message"].as_str().unwrap_or_default();
-        anyhow::ensure!(
-            (self.status, body["error"].as_str(), message.is_empty())
-                == (status, Some(code), false),
-            "expected {status} {code}, got {} {:.300}",
-            self.status,
-            body.to_string()
-        );
-        Ok(())
-    }
-}
-
-/// One request on a fresh connection. HTTP/1.0, so the server never chunks the reply and closes
-/// the connection after it: the body is everything up to EOF.
-async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&[u8]>,
-) -> anyhow::Result<Reply> {
-    let exchange = async {
-        let mut stream = TcpStream::connect(addr).await?;
-        let mut head = format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\n");
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        let body = body.unwrap_or_default();
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(body).await?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await?;
-        anyhow::Ok(raw)
-    };
-    let raw = tokio::time::timeout(TIMEOUT, exchange)
-        .await
-        .context("request timed out")??;
-    parse_reply(&raw)
-}
-
-fn parse_reply(raw: &[u8]) -> anyhow::Result<Reply> {
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("no end of headers")?;
-    let head = std::str::from_utf8(&raw[..split])?;
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().context("no status line")?;
-    let status = status_line
-        .split(' ')
-        .nth(1)
-        .context("no status")?
-        .parse()?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let body = raw[split + 4..].to_vec();
-    Ok(Reply {
-        status,
-        headers,
-        body,
-    })
 }
 
 fn is_hex(s: &str, len: usize) -> bool {
@@ -375,7 +286,7 @@ async fn declared_oversized_body_is_refused_before_it_arrives() -> anyhow::Resul
     let raw = tokio::time::timeout(TIMEOUT, exchange)
         .await
         .context("the server waited for a body it should have refused")??;
-    parse_reply(&raw)?.expect_error(413, "too_large")?;
+    raw_http::parse(&raw)?.expect_error(413, "too_large")?;
     Ok(())
 }
 

@@ -20,6 +20,9 @@
 //!   socket ever exists (no DNS lookup, no telemetry).
 #![cfg(target_os = "linux")]
 
+#[path = "common/raw_http.rs"]
+mod raw_http;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -33,8 +36,6 @@ use loupe::client::{Client, Created, HttpClient};
 use loupe::protocol::{Choice, ClientMsg, ServerMsg};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -268,37 +269,6 @@ fn check_sockets(loupe: &Loupe, when: &str) -> anyhow::Result<usize> {
     Ok(tcp)
 }
 
-/// `method path` with extra headers on a raw socket; status and body.
-async fn request(
-    addr: &str,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> anyhow::Result<(u16, String)> {
-    let mut tcp = TcpStream::connect(addr).await?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: \
-         application/json\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    tcp.write_all(head.as_bytes()).await?;
-    tcp.write_all(body.as_bytes()).await?;
-    let mut answer = Vec::new();
-    tokio::time::timeout(T, tcp.read_to_end(&mut answer)).await??;
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Ok((status, body))
-}
-
 /// A pupil joins through the trusted proxy, as `FORWARDED`; returns its resume token.
 async fn join_forwarded(ws_url: &str, code: &str) -> anyhow::Result<String> {
     let mut req = ws_url.into_client_request()?;
@@ -408,7 +378,7 @@ async fn a_whole_session_logs_nothing_identifying_and_opens_no_outbound_socket(
 
     // The teacher creates a session (with the host key), a host and a screen greet.
     let body = json!({"quiz": "hostile-privacy", "min_count": 1, "label": "4e B"}).to_string();
-    let (status, text) = request(
+    let (status, text) = raw_http::send_json(
         &addr,
         "POST",
         "/api/sessions",
@@ -419,7 +389,7 @@ async fn a_whole_session_logs_nothing_identifying_and_opens_no_outbound_socket(
     ensure!(status == 201, "create: {status} {text}");
     let s: Created = serde_json::from_str(&text)?;
     secrets.extend([s.host_secret.clone(), s.screen_token.clone()]);
-    let (bad, _) = request(
+    let (bad, _) = raw_http::send_json(
         &addr,
         "POST",
         "/api/sessions",
@@ -499,7 +469,8 @@ async fn a_whole_session_logs_nothing_identifying_and_opens_no_outbound_socket(
     // A phone remote pairs (its token works once), a pupil resumes.
     let auth = format!("Bearer {}", s.host_secret);
     let path = format!("/api/sessions/{}/remote", s.code);
-    let (status, text) = request(&addr, "POST", &path, &[("Authorization", &auth)], "{}").await?;
+    let (status, text) =
+        raw_http::send_json(&addr, "POST", &path, &[("Authorization", &auth)], "{}").await?;
     ensure!(status == 201, "remote: {status} {text}");
     let pairing: serde_json::Value = serde_json::from_str(&text)?;
     let token = pairing["url"]
@@ -540,7 +511,8 @@ async fn a_whole_session_logs_nothing_identifying_and_opens_no_outbound_socket(
         p.recv_close(T).await?;
     }
     let report = format!("/api/reports/{}", s.code);
-    let (status, _) = request(&addr, "GET", &report, &[("Authorization", &auth)], "").await?;
+    let (status, _) =
+        raw_http::send_json(&addr, "GET", &report, &[("Authorization", &auth)], "").await?;
     ensure!(status == 200, "report: {status}");
     check_sockets(&loupe, "after the end")?;
     ensure!(

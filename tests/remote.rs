@@ -6,46 +6,12 @@ mod common;
 use std::time::Duration;
 
 use anyhow::{ensure, Context};
+use common::raw_http::{self, Reply};
 use common::{TestServer, T};
 use loupe::protocol::{ClientMsg, ServerMsg, Stage};
 use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
-/// A parsed HTTP answer.
-#[derive(Debug)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> anyhow::Result<Value> {
-        serde_json::from_str(&self.body).with_context(|| format!("not JSON: {}", self.body))
-    }
-
-    /// Checks that this is an API error with this status and code.
-    fn expect_error(&self, status: u16, code: &str) -> anyhow::Result<()> {
-        let body = self.json()?;
-        ensure!(
-            self.status == status && body["error"] == code && body["message"].is_string(),
-            "expected {status} {code}, got {} {}",
-            self.status,
-            self.body
-        );
-        Ok(())
-    }
-}
-
-/// One HTTP/1.0 request (the server closes after the reply, never chunks it).
+/// One request to `server`, with a JSON `body` when there is one.
 async fn request(
     server: &TestServer,
     method: &str,
@@ -53,44 +19,15 @@ async fn request(
     headers: &[(&str, &str)],
     body: Option<&Value>,
 ) -> anyhow::Result<Reply> {
-    let authority = server.http_url().trim_start_matches("http://").to_owned();
+    let addr = server.http_url().trim_start_matches("http://").to_owned();
     let body = body.map(Value::to_string).unwrap_or_default();
-    let exchange = async {
-        let mut stream = TcpStream::connect(&authority).await?;
-        let mut head = format!("{method} {path} HTTP/1.0\r\nHost: {authority}\r\n");
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        if !body.is_empty() {
-            head.push_str("Content-Type: application/json\r\n");
-        }
-        head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(body.as_bytes()).await?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await?;
-        anyhow::Ok(raw)
+    let json: &[(&str, &str)] = if body.is_empty() {
+        &[]
+    } else {
+        &[("Content-Type", "application/json")]
     };
-    let raw = tokio::time::timeout(T, exchange)
-        .await
-        .context("request timed out")??;
-    let text = String::from_utf8(raw).context("reply is not UTF-8")?;
-    let (head, body) = text.split_once("\r\n\r\n").context("no end of headers")?;
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .context("no status")?;
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    Ok(Reply {
-        status,
-        headers,
-        body: body.to_owned(),
-    })
+    let headers: Vec<(&str, &str)> = headers.iter().chain(json).copied().collect();
+    raw_http::request(addr, method, path, &headers, body.as_bytes()).await
 }
 
 /// `POST /api/sessions/{code}/remote` with this bearer secret.
@@ -112,7 +49,7 @@ fn token_of(reply: &Reply) -> anyhow::Result<String> {
         reply.status == 201,
         "pairing: {} {}",
         reply.status,
-        reply.body
+        String::from_utf8_lossy(&reply.body)
     );
     ensure!(
         reply.header("cache-control") == Some("no-store"),
@@ -149,7 +86,7 @@ async fn a_pairing_hands_the_host_secret_over_once_and_the_phone_drives_the_sess
         first.status == 200,
         "claim: {} {}",
         first.status,
-        first.body
+        String::from_utf8_lossy(&first.body)
     );
     ensure!(
         first.header("cache-control") == Some("no-store"),

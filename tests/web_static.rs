@@ -5,90 +5,18 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{ensure, Context};
+use common::raw_http::{get, Reply};
 use common::TestServer;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// The pupil page with everything it loads must stay under this many bytes on the wire.
 const PUPIL_BUDGET: usize = 60 * 1000;
 /// The CSP every page and asset carries.
 const CSP: &str = "default-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; \
 frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
-
-/// A parsed HTTP response (body as sent: possibly gzip).
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        let name = name.to_ascii_lowercase();
-        let found = self.headers.iter().find(|(n, _)| *n == name);
-        found.map(|(_, v)| v.as_str())
-    }
-
-    /// The body, gunzipped when it was sent compressed.
-    fn decoded(&self) -> anyhow::Result<Vec<u8>> {
-        if self.header("content-encoding") != Some("gzip") {
-            return Ok(self.body.clone());
-        }
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&self.body[..]).read_to_end(&mut out)?;
-        Ok(out)
-    }
-
-    fn text(&self) -> anyhow::Result<String> {
-        Ok(String::from_utf8(self.decoded()?)?)
-    }
-}
-
-/// One HTTP/1.0 request with the raw `path` (nothing normalised), read to EOF.
-async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> anyhow::Result<Reply> {
-    let exchange = async {
-        let mut stream = TcpStream::connect(addr).await?;
-        let mut head = format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n");
-        for (name, value) in headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).await?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).await?;
-        anyhow::Ok(raw)
-    };
-    let raw = tokio::time::timeout(Duration::from_secs(10), exchange)
-        .await
-        .context("request timed out")??;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("no end of headers")?;
-    let head = std::str::from_utf8(&raw[..split])?;
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .context("no status line")?
-        .parse()?;
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
-    let body = raw[split + 4..].to_vec();
-    Ok(Reply {
-        status,
-        headers,
-        body,
-    })
-}
 
 const GZIP: &[(&str, &str)] = &[("Accept-Encoding", "gzip, deflate, br")];
 

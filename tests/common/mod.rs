@@ -9,6 +9,7 @@
 pub mod flow;
 pub mod lesson;
 pub mod model;
+pub mod raw_http;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

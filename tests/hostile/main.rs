@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context};
 use common::flow::{self, Pupil, Watcher};
 use common::model::opts;
-use common::{TestServer, T};
+use common::{raw_http, TestServer, T};
 use futures_util::{SinkExt, StreamExt};
 use loupe::client::{Client, ClientError, Created};
 use loupe::config::Config;
@@ -302,14 +302,9 @@ async fn refused_hello(
     Ok((errors.first().copied(), close_code))
 }
 
-/// `GET path` on a raw socket (paths are sent exactly as written); the whole answer as text.
-async fn raw_get(addr: &str, path: &str) -> anyhow::Result<String> {
-    let mut tcp = TcpStream::connect(addr).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    tcp.write_all(request.as_bytes()).await?;
-    let mut answer = Vec::new();
-    tokio::time::timeout(T, tcp.read_to_end(&mut answer)).await??;
-    Ok(String::from_utf8_lossy(&answer).into_owned())
+/// The server's `ip:port`.
+fn addr_of(server: &TestServer) -> String {
+    server.http_url().trim_start_matches("http://").to_owned()
 }
 
 /// `POST path` with `Authorization`; status and body.
@@ -319,46 +314,38 @@ async fn bearer_post(
     auth: &str,
     body: &str,
 ) -> anyhow::Result<(u16, String)> {
-    let addr = server.http_url().trim_start_matches("http://").to_owned();
-    let request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\nContent-Type: \
-         application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    raw_request(&addr, &request).await
+    raw_http::send_json(
+        addr_of(server),
+        "POST",
+        path,
+        &[("Authorization", auth)],
+        body,
+    )
+    .await
 }
 
 /// `GET path` with a bearer secret; the status.
 async fn bearer_get(server: &TestServer, path: &str, secret: &str) -> anyhow::Result<u16> {
-    let addr = server.http_url().trim_start_matches("http://").to_owned();
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {secret}\r\n\
-         Connection: close\r\n\r\n"
-    );
-    Ok(raw_request(&addr, &request).await?.0)
+    let auth = format!("Bearer {secret}");
+    Ok(raw_http::send_json(
+        addr_of(server),
+        "GET",
+        path,
+        &[("Authorization", &auth)],
+        "",
+    )
+    .await?
+    .0)
 }
 
 /// `POST /api/sessions` with `X-Loupe-Host-Key`.
 async fn keyed_post(server: &TestServer, body: &str, key: &str) -> anyhow::Result<(u16, String)> {
-    let addr = server.http_url().trim_start_matches("http://").to_owned();
-    let request = format!(
-        "POST /api/sessions HTTP/1.1\r\nHost: {addr}\r\nX-Loupe-Host-Key: {key}\r\nContent-Type: \
-         application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    raw_request(&addr, &request).await
-}
-
-async fn raw_request(addr: &str, request: &str) -> anyhow::Result<(u16, String)> {
-    let mut tcp = TcpStream::connect(addr).await?;
-    tcp.write_all(request.as_bytes()).await?;
-    let mut answer = Vec::new();
-    tokio::time::timeout(T, tcp.read_to_end(&mut answer)).await??;
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    let status = text.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    Ok((status, body))
+    raw_http::send_json(
+        addr_of(server),
+        "POST",
+        "/api/sessions",
+        &[("X-Loupe-Host-Key", key)],
+        body,
+    )
+    .await
 }
