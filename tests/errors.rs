@@ -62,8 +62,9 @@ async fn error_then_open(
     Ok(())
 }
 
-/// Refused hellos: unknown code (4004), wrong version (4005), bad host secret, bad screen token,
-/// bad resume token, and a first message that is not hello (4003); the session is unaffected.
+/// Refused hellos: unknown code (4004, or 4003 with a secret), wrong version (4005), bad host
+/// secret, bad screen token, bad resume token, and a first message that is not hello (4003); the
+/// session is unaffected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_hellos_close_with_their_codes() -> anyhow::Result<()> {
     let server = TestServer::plain().await?;
@@ -79,10 +80,17 @@ async fn refused_hellos_close_with_their_codes() -> anyhow::Result<()> {
             ErrorCode::UnknownSession,
             close::UNKNOWN_SESSION,
         ),
+        // With a secret or token, a code with no session is refused like a wrong secret (see
+        // tests/hostile/guessing.rs: such hellos are never slowed, so they must not tell).
         (
             hello(1, "host", other, Some(&s.host_secret)),
-            ErrorCode::UnknownSession,
-            close::UNKNOWN_SESSION,
+            ErrorCode::BadSecret,
+            close::REFUSED,
+        ),
+        (
+            hello(1, "player", other, Some(&pupils[0].token)),
+            ErrorCode::BadToken,
+            close::REFUSED,
         ),
         (
             hello(99, "player", &s.code, None),

@@ -149,9 +149,11 @@ async fn pairing_needs_the_host_secret_of_a_live_session() -> anyhow::Result<()>
     } else {
         "999999"
     };
+    // A code with no session is refused like a wrong secret: telling them apart would reveal
+    // which codes are live.
     pair(&server, unknown, &s.host_secret)
         .await?
-        .expect_error(404, "unknown_session")?;
+        .expect_error(401, "bad_secret")?;
     pair(&server, "abc", &s.host_secret)
         .await?
         .expect_error(404, "unknown_session")?;
@@ -213,7 +215,8 @@ async fn a_pairing_dies_with_its_session() -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + T;
     loop {
         let r = pair(&server, &s.code, &s.host_secret).await?;
-        if r.status == 404 {
+        // Refused as a wrong secret once no session has the code (a 404 would reveal live codes).
+        if r.status == 401 {
             break;
         }
         ensure!(tokio::time::Instant::now() < deadline, "session still live");

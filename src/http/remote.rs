@@ -124,7 +124,8 @@ impl Pairings {
 /// every API error.
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
-    /// No `Authorization: Bearer <host_secret>`, or not this session's host secret.
+    /// No `Authorization: Bearer <host_secret>`, not this session's host secret, or no live
+    /// session with this code (told apart from a wrong secret, it would reveal live codes).
     #[error("pairing a remote needs the session's host secret (header Authorization: Bearer <host_secret>)")]
     BadSecret,
     /// The token is unknown, already used, or older than 60 seconds.
@@ -133,7 +134,7 @@ pub enum RemoteError {
     /// Too many pairings are waiting on this server.
     #[error("too many remote codes are waiting; try again in a minute")]
     Busy,
-    /// Any other API failure (unknown session, QR code).
+    /// Any other API failure (a code that is not six digits, QR code).
     #[error(transparent)]
     Api(#[from] ApiError),
 }
@@ -198,9 +199,11 @@ pub async fn create(
     if !is_join_code(&code) {
         return Err(ApiError::UnknownSession.into());
     }
-    let handle = state.registry.get(&code).ok_or(ApiError::UnknownSession)?;
+    // A code with no session is refused like a wrong secret: a 404 here would tell a guesser,
+    // unslowed, which codes are in use.
     let host_secret = bearer(&headers).ok_or(RemoteError::BadSecret)?;
-    if !handle.is_host_secret(host_secret) {
+    let live = state.registry.get(&code);
+    if !live.is_some_and(|handle| handle.is_host_secret(host_secret)) {
         return Err(RemoteError::BadSecret);
     }
     let token = state

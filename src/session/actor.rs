@@ -433,13 +433,15 @@ impl Actor {
                 (Viewer::Screen, None)
             }
             (Role::Host | Role::Screen, _) => {
-                return self.turn_away(link, ErrorCode::BadSecret, "wrong secret for this session");
+                let (code, message) = wrong_secret(role);
+                return self.turn_away(link, code, message);
             }
             (Role::Player, Some(token)) => match self.machine.pupil_by_token(&secret::hash(&token))
             {
                 Some(p) => (Viewer::Pupil(p), None),
                 None => {
-                    return self.turn_away(link, ErrorCode::BadToken, "unknown or expired token")
+                    let (code, message) = wrong_secret(role);
+                    return self.turn_away(link, code, message);
                 }
             },
             (Role::Player, None) => {
@@ -524,8 +526,10 @@ impl Actor {
         };
         // Not attached: write straight to its queue, then let it close after draining. The code
         // goes first, so a connection reading this frame knows it is a refusal.
+        // Sequence 0: a refused connection is not in the session's stream, and the session's
+        // own sequence number would tell a guesser that this code is in use.
         link.ctl.set_code(close::REFUSED);
-        let _ = link.tx.try_send(frame(self.machine.seq, msg));
+        let _ = link.tx.try_send(frame(0, msg));
     }
 
     fn session_info(&self) -> SessionInfo {
@@ -541,6 +545,16 @@ impl Actor {
             local_contact: self.machine.options.local_contact.clone(),
             hide_score: self.machine.options.hide_score,
         }
+    }
+}
+
+/// How a `hello` whose secret or token fits nothing is refused, for its role. The connection
+/// refuses a secret-carrying `hello` for a code with no session in exactly the same words, so
+/// that such a `hello` — never slowed by the guard — cannot tell a guesser which codes are live.
+pub fn wrong_secret(role: Role) -> (ErrorCode, &'static str) {
+    match role {
+        Role::Player => (ErrorCode::BadToken, "unknown or expired token"),
+        Role::Host | Role::Screen => (ErrorCode::BadSecret, "wrong secret for this session"),
     }
 }
 

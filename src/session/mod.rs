@@ -14,6 +14,7 @@ mod options;
 pub mod registry;
 pub mod secret;
 
+pub use actor::wrong_secret;
 pub use handle::{
     ConnCtl, ConnId, ConnLink, Control, PupilInput, PupilMsg, SessionHandle, CONN_QUEUE,
 };

@@ -21,7 +21,9 @@ use crate::protocol::{
     close, ClientMsg, Envelope, ErrorCode, Role, ServerMsg, MAX_PUPIL_MESSAGE, PROTOCOL_VERSION,
 };
 use crate::session::machine::HostCommand;
-use crate::session::{ConnCtl, ConnLink, Control, PupilInput, PupilMsg, SessionHandle, CONN_QUEUE};
+use crate::session::{
+    wrong_secret, ConnCtl, ConnLink, Control, PupilInput, PupilMsg, SessionHandle, CONN_QUEUE,
+};
 
 /// A client must say `hello` this soon after connecting.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -191,10 +193,9 @@ async fn handshake(
             return Err(Some((close::VERSION, "protocol version not supported")));
         }
         let Some(handle) = state.registry.get(&code) else {
-            let message = "no session has this code; check the code on the screen";
-            reply_error(socket, 0, ErrorCode::UnknownSession, message, Some("hello")).await;
-            return Err(Some((close::UNKNOWN_SESSION, "unknown session")));
+            return Err(no_session(socket, role, secret.is_some()).await);
         };
+        let has_secret = secret.is_some();
         let (tx, rx) = mpsc::channel(CONN_QUEUE);
         let ctl = Arc::new(ConnCtl::default());
         let link = ConnLink {
@@ -208,9 +209,8 @@ async fn handshake(
             link,
         };
         if handle.control.send(attach).await.is_err() {
-            let message = "this session has just ended";
-            reply_error(socket, 0, ErrorCode::UnknownSession, message, Some("hello")).await;
-            return Err(Some((close::UNKNOWN_SESSION, "unknown session")));
+            // The session ended between the lookup and the attach: no session has this code now.
+            return Err(no_session(socket, role, has_secret).await);
         }
         return Ok((handle, role, rx, ctl, code));
     }
@@ -510,6 +510,21 @@ fn reason(code: Option<u16>) -> &'static str {
 fn envelope(seq: u64, msg: ServerMsg) -> Utf8Bytes {
     let text = serde_json::to_string(&Envelope { seq, msg }).unwrap_or_default();
     Utf8Bytes::from(text)
+}
+
+/// Refuses a `hello` for a code that no session has. A new join is told so. A `hello` carrying a
+/// secret or token gets, word for word, the refusal of a wrong secret for a live session: it is
+/// never slowed by the guard, so any difference would let a guesser test codes at full speed.
+async fn no_session(socket: &mut WebSocket, role: Role, has_secret: bool) -> Ending {
+    if has_secret {
+        let (code, message) = wrong_secret(role);
+        reply_error(socket, 0, code, message, Some("hello")).await;
+        Some((close::REFUSED, reason(Some(close::REFUSED))))
+    } else {
+        let message = "no session has this code; check the code on the screen";
+        reply_error(socket, 0, ErrorCode::UnknownSession, message, Some("hello")).await;
+        Some((close::UNKNOWN_SESSION, "unknown session"))
+    }
 }
 
 async fn reply_error(

@@ -1,8 +1,10 @@
 //! Page smoke tests: the join page loads on a phone in French and in English, in the browser's
 //! language, at phone width, shows no raw i18n key, passes axe, and refuses a wrong code in
-//! plain words; a pupil held up by code guessing on the same network is told, and gets in.
+//! plain words; a pupil held up by code guessing on the same network is told, and gets in; a
+//! pupil back after the session is gone is told so, and the phone forgets its place.
 
 use loupe::client::{self, Client};
+use loupe::protocol::{ClientMsg, ErrorCode};
 use serde_json::json;
 
 use crate::a11y;
@@ -127,4 +129,74 @@ async fn a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins() ->
     phone.close().await;
     drop(driver);
     problems.finish("a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins")
+}
+
+/// A pupil comes back to a session that is gone: the phone still holds its resume token, the
+/// server refuses it (as it refuses any token for a code it does not have), and the page says in
+/// plain words that the place is gone, forgets the token, and offers the join form again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pupil_back_after_the_session_is_gone_is_told_plainly() -> anyhow::Result<()> {
+    if skip("a_pupil_back_after_the_session_is_gone_is_told_plainly") {
+        return Ok(());
+    }
+    let _one = exclusive().await;
+    let server = Server::start().await?;
+    let s = client::create_session(&server.url(""), &json!({"quiz": "browser-fr"})).await?;
+    let ws_url = format!("ws://{}/ws", server.host());
+    let driver = Driver::start().await?;
+    let phone = driver.device("pupil-back", Form::Phone, "fr").await?;
+    let mut problems = Problems::default();
+    let dict = Dict::load("fr")?;
+    let join = server.url(&format!("/join/{}", s.code));
+    phone.goto(&join).await?;
+    phone.wait_visible(&tid("v-wait")).await?;
+    let token_key = format!("loupe.token.{}", s.code);
+    let held = "return localStorage.getItem(arguments[0]) !== null;";
+    let r = phone.js(held, vec![json!(token_key)]).await?;
+    anyhow::ensure!(
+        r == json!(true),
+        "the phone holds no resume token after joining"
+    );
+    // The phone leaves (its socket closes), then the teacher ends the session.
+    phone.goto(&server.url("/api/health")).await?;
+    let mut host = Client::connect(&ws_url).await?;
+    host.hello_host(&s.code, &s.host_secret).await?;
+    host.send(&ClientMsg::End).await?;
+    host.recv_close(std::time::Duration::from_secs(10)).await?;
+    crate::device::until(
+        "the code to be free",
+        std::time::Duration::from_secs(10),
+        || {
+            let ws_url = ws_url.clone();
+            let code = s.code.clone();
+            async move {
+                let mut probe = Client::connect(&ws_url).await?;
+                Ok(match probe.hello_player(&code, None).await {
+                    Err(client::ClientError::Refused {
+                        code: ErrorCode::UnknownSession,
+                        ..
+                    }) => Ok(()),
+                    other => Err(format!("{:?}", other.map(|_| "welcome"))),
+                })
+            }
+        },
+    )
+    .await?;
+    // Back on the join link: told, token forgotten, join form shown with the code.
+    phone.goto(&join).await?;
+    let gone = dict.t("err.token", &[])?;
+    let r = phone.wait_contains(&tid("join-error"), &gone).await;
+    problems.check("the pupil is told the place is gone", r);
+    let r = phone.js(held, vec![json!(token_key)]).await?;
+    if r != json!(false) {
+        problems.add("the phone still holds the token of a session that is gone");
+    }
+    let r = phone.is_visible(&tid("code")).await;
+    if let Some(false) = problems.check("the join form", r) {
+        problems.add("the join form is not shown again");
+    }
+    a11y::audit(&phone, "join page, place gone", &mut problems).await?;
+    phone.close().await;
+    drop(driver);
+    problems.finish("a_pupil_back_after_the_session_is_gone_is_told_plainly")
 }

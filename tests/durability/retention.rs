@@ -229,9 +229,11 @@ async fn a_purged_session_leaves_no_pupil_data() -> anyhow::Result<()> {
     let hits = found(&data, &needles)?;
     ensure!(hits.is_empty(), "after the purge at start: {hits:?}");
     let mut host = Client::connect(&back.ws_url()).await?;
+    // With the right secret, a live session would welcome it; a code with no session refuses a
+    // secret as wrong (it must not tell a guesser that the code is free).
     match host.hello_host(&class.s.code, &class.s.host_secret).await {
         Err(ClientError::Refused {
-            code: ErrorCode::UnknownSession,
+            code: ErrorCode::BadSecret,
             ..
         }) => {}
         other => bail!("the purged session still answers: {other:?}"),

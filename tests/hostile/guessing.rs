@@ -346,3 +346,90 @@ async fn a_class_joins_from_the_same_address_as_a_few_typos() -> anyhow::Result<
     assert_eq!(host.results(Q).await?.results.answered, votes.answered());
     Ok(())
 }
+
+/// Everything a socket got after `hello`: its text frames, then its close code and reason (or
+/// just the frames up to a welcome).
+async fn whole_refusal(server: &TestServer, hello: &serde_json::Value) -> anyhow::Result<String> {
+    let mut ws = ws_with(server, &[])
+        .await
+        .map_err(|s| anyhow::anyhow!("HTTP {s}"))?;
+    ws.send(Message::text(hello.to_string())).await?;
+    let mut seen = String::new();
+    loop {
+        let frame = tokio::time::timeout(T, ws.next())
+            .await
+            .context("no frame")?;
+        match frame {
+            Some(Ok(Message::Text(t))) => {
+                seen.push_str(&format!("{t}\n"));
+                if t.contains(r#""type":"welcome""#) {
+                    return Ok(seen);
+                }
+            }
+            Some(Ok(Message::Close(f))) => {
+                let f = f.map(|f| (u16::from(f.code), f.reason.to_string()));
+                return Ok(format!("{seen}close {f:?}"));
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Ok(format!("{seen}error {e}")),
+            None => return Ok(format!("{seen}eof")),
+        }
+    }
+}
+
+/// A `hello` carrying a secret or token is never slowed by the guard (a pupil resuming, the
+/// console, the projector), so for a code with no session it must get, byte for byte, what a
+/// wrong secret gets from a live session; so must the HTTP calls that take a code. Otherwise a
+/// guesser would test codes at full speed with a made-up secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_made_up_secret_does_not_tell_which_codes_are_live() -> anyhow::Result<()> {
+    let server = TestServer::plain().await?;
+    // A session with some history: its sequence number is well past 0.
+    let (s, mut host, _screen, mut pupils) = flow::started(&server, 3).await?;
+    host.send(ClientMsg::Next).await?;
+    flow::answer_all(&mut pupils, Q, 1, |_| vec![opts(&[0])]).await?;
+    host.count(Q, 1, 3).await?;
+    let free = format!("{:06}", (s.code.parse::<u32>()? + 1) % 1_000_000);
+    let made_up = "0123456789abcdef0123456789abcdef";
+    for role in ["player", "host", "screen"] {
+        for secret in [made_up, "x", s.screen_token.as_str()] {
+            let hello = |code: &str| json!({"type": "hello", "version": 1, "role": role, "code": code, "secret": secret});
+            let live = whole_refusal(&server, &hello(&s.code)).await?;
+            let none = whole_refusal(&server, &hello(&free)).await?;
+            if role == "screen" && secret == s.screen_token {
+                ensure!(live.contains("\"welcome\""), "the right token: {live}");
+                continue;
+            }
+            ensure!(live.contains(r#"{"seq":0,"#), "{role} {secret}: {live}");
+            assert_eq!(
+                live, none,
+                "{role} with secret {secret:?}: live code vs free code"
+            );
+        }
+    }
+    // HTTP: pairing a remote with a wrong secret, and the join QR code.
+    let auth = format!("Bearer {made_up}");
+    let mut pairs = Vec::new();
+    let mut qrs = Vec::new();
+    for code in [&s.code, &free] {
+        let pairing = format!("/api/sessions/{code}/remote");
+        pairs.push(bearer_post(&server, &pairing, &auth, "{}").await?);
+        let qr = format!("/api/sessions/{code}/qr.svg");
+        let reply = raw_http::get(addr_of(&server), &qr, &[]).await?;
+        qrs.push((
+            reply.status,
+            reply.header("content-type").map(str::to_owned),
+        ));
+    }
+    assert_eq!(
+        pairs[0], pairs[1],
+        "pairing with a wrong secret: live code vs free code"
+    );
+    assert_eq!(pairs[0].0, 401);
+    assert_eq!(qrs[0], qrs[1], "the QR code: live code vs free code");
+    assert_eq!(qrs[0].0, 200);
+    // The session itself carried on.
+    flow::answer_all(&mut pupils, Q, 1, |_| vec![opts(&[1])]).await?;
+    host.count(Q, 1, 3).await?;
+    Ok(())
+}

@@ -84,20 +84,15 @@ async fn wrong_or_expired_secrets_and_tokens_are_refused() -> anyhow::Result<()>
     assert_eq!(forged.status, 410);
     let report = bearer_get(server, &format!("/api/reports/{code}"), zeros).await?;
     assert_eq!(report, 404, "a report for a wrong secret");
-    // The ended session's host secret is refused too (its code is unknown from then on).
+    // The ended session's host secret is refused too: its code is unknown from then on, and a
+    // hello with a secret for an unknown code is refused as a wrong secret.
     let ended = server.create_session(json!({"quiz": "test-kinds"})).await?;
     let mut h = server.connect().await?;
     h.hello_host(&ended.code, &ended.host_secret).await?;
     h.send(&ClientMsg::End).await?;
     assert_eq!(h.recv_close(T).await?.0, Some(close::ENDED));
     let after = refused_hello(server, "host", &ended.code, Some(&ended.host_secret)).await?;
-    assert_eq!(
-        after,
-        (
-            Some(ErrorCode::UnknownSession),
-            Some(close::UNKNOWN_SESSION)
-        )
-    );
+    assert_eq!(after, (Some(ErrorCode::BadSecret), Some(close::REFUSED)));
     scene.carries_on().await?;
     scene.check_tally().await
 }

@@ -211,7 +211,7 @@ async fn quiz_ids_questions_options_and_players_that_do_not_exist() -> anyhow::R
         http.get("/api/quizzes/..%2f..%2fCargo.toml").await?.status,
         404
     );
-    assert_eq!(http.get("/api/sessions/000000/qr.svg").await?.status, 404);
+    assert_eq!(http.get("/api/sessions/00000x/qr.svg").await?.status, 404);
     assert_eq!(
         refused(&mut scene, 0, "nope", 1, opts(&[0])).await,
         ErrorCode::UnknownQuestion

@@ -338,17 +338,13 @@
     if (code === 4000) {
       H.st.ended = true;
       H.markEnded();
-    } else if (code === 4004 || err === 'unknown_session') {
-      // The session is over (ended, or gone after the host stayed away too long).
+    } else if (code === 4004 || code === 4003 || err === 'unknown_session' || err === 'bad_secret') {
+      // The session is over (ended, cleared, or gone after the host stayed away too long). The
+      // server refuses this console's secret for a code it no longer has as a wrong secret (it
+      // never says which codes are free), so a refusal means the same thing here.
       H.st.ended = true;
       H.markEnded();
       if (!H.st.summary) H.notice(L.t('host.err.session_gone'), 'warn');
-    } else if (err === 'bad_secret' || code === 4003) {
-      H.notice(L.t('host.err.bad_secret'), 'error');
-      if (H.st.session) L.store.remove('host.current');
-      H.st.conn = null;
-      H.show('library');
-      return;
     }
     H.show(H.st.summary ? 'end' : (H.st.ended ? 'library' : viewForPhase()));
   }
