@@ -192,10 +192,10 @@ async fn handshake(
             .await;
             return Err(Some((close::VERSION, "protocol version not supported")));
         }
-        let Some(handle) = state.registry.get(&code) else {
-            return Err(no_session(socket, role, secret.is_some()).await);
-        };
         let has_secret = secret.is_some();
+        let Some(handle) = state.registry.get(&code) else {
+            return Err(no_session(socket, role, has_secret).await);
+        };
         let (tx, rx) = mpsc::channel(CONN_QUEUE);
         let ctl = Arc::new(ConnCtl::default());
         let link = ConnLink {
