@@ -34,6 +34,10 @@ const WRITE_BATCH: usize = 32;
 /// How long a new join from an address over its failed-join budget waits before it is refused,
 /// so a guesser's burst is slowed as well as refused.
 const TARPIT: Duration = Duration::from_secs(1);
+/// A refused `hello` that carried a secret or token is answered no sooner than this after it
+/// arrived, whether a live session's actor refused it or the connection found no session: the
+/// words are the same ([`no_session`]), and so is the time they take.
+const SECRET_REFUSAL_AFTER: Duration = Duration::from_millis(100);
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 
@@ -44,10 +48,16 @@ type Ending = Option<(u16, &'static str)>;
 pub async fn run(mut socket: WebSocket, state: AppState, ip: IpAddr) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let ending = match handshake(&mut socket, &state, conn, ip).await {
-        Ok((handle, role, rx, ctl, code)) => {
+        Ok(attached) => {
+            let Attached {
+                handle,
+                role,
+                rx,
+                ctl,
+                first,
+            } = attached;
             let me = Me { conn, role };
-            let welcome = Some((ip, code));
-            let ending = serve(&mut socket, &state, &handle, me, rx, &ctl, welcome).await;
+            let ending = serve(&mut socket, &state, &handle, me, rx, &ctl, first).await;
             let _ = handle.control.send(Control::Detach { conn }).await;
             ending
         }
@@ -91,13 +101,23 @@ struct Me {
     role: Role,
 }
 
-type Attached = (
-    SessionHandle,
-    Role,
-    mpsc::Receiver<Utf8Bytes>,
-    Arc<ConnCtl>,
-    String,
-);
+/// A connection handed to a session's actor, before the actor's answer (welcome or refusal).
+struct Attached {
+    handle: SessionHandle,
+    role: Role,
+    rx: mpsc::Receiver<Utf8Bytes>,
+    ctl: Arc<ConnCtl>,
+    first: FirstFrame,
+}
+
+/// What [`serve`] does with the actor's first frame: a welcome is reported to the guard (the
+/// address is now in that session); a refusal of a `hello` that carried a secret waits until
+/// `refuse_not_before`, as long as the refusal of a code with no session takes.
+struct FirstFrame {
+    ip: IpAddr,
+    code: String,
+    refuse_not_before: Option<Instant>,
+}
 
 /// Waits for `hello`, finds the session and asks its actor to attach this connection.
 async fn handshake(
@@ -149,6 +169,7 @@ async fn handshake(
         if text.len() > MAX_PUPIL_MESSAGE {
             return Err(Some((close::TOO_BIG, "message too big")));
         }
+        let hello_at = Instant::now();
         let (version, role, code, secret) = match parse(&text) {
             Ok(ClientMsg::Hello {
                 version,
@@ -192,9 +213,9 @@ async fn handshake(
             .await;
             return Err(Some((close::VERSION, "protocol version not supported")));
         }
-        let has_secret = secret.is_some();
+        let refuse_not_before = secret.is_some().then(|| hello_at + SECRET_REFUSAL_AFTER);
         let Some(handle) = state.registry.get(&code) else {
-            return Err(no_session(socket, role, has_secret).await);
+            return Err(no_session(socket, role, refuse_not_before).await);
         };
         let (tx, rx) = mpsc::channel(CONN_QUEUE);
         let ctl = Arc::new(ConnCtl::default());
@@ -210,14 +231,24 @@ async fn handshake(
         };
         if handle.control.send(attach).await.is_err() {
             // The session ended between the lookup and the attach: no session has this code now.
-            return Err(no_session(socket, role, has_secret).await);
+            return Err(no_session(socket, role, refuse_not_before).await);
         }
-        return Ok((handle, role, rx, ctl, code));
+        let first = FirstFrame {
+            ip,
+            code,
+            refuse_not_before,
+        };
+        return Ok(Attached {
+            handle,
+            role,
+            rx,
+            ctl,
+            first,
+        });
     }
 }
 
-/// The main loop once attached. `welcome` (the address and the code) is handed to the guard once
-/// the actor's first frame turns out to be a welcome rather than a refusal.
+/// The main loop once attached; `first` says what to do with the actor's first frame.
 async fn serve(
     socket: &mut WebSocket,
     state: &AppState,
@@ -225,7 +256,7 @@ async fn serve(
     me: Me,
     mut rx: mpsc::Receiver<Utf8Bytes>,
     ctl: &ConnCtl,
-    mut welcome: Option<(IpAddr, String)>,
+    first: FirstFrame,
 ) -> Ending {
     let limit = if me.role == Role::Host {
         usize::MAX
@@ -237,6 +268,7 @@ async fn serve(
     } else {
         Bucket::for_pupil()
     };
+    let mut first = Some(first);
     let mut ping = interval_at(Instant::now() + PING_EVERY, PING_EVERY);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut missed = 0u8;
@@ -260,8 +292,12 @@ async fn serve(
                     return Some((ctl.code().unwrap_or(close::ENDED), reason(ctl.code())));
                 };
                 // A refusal records its close code before queueing its error frame.
-                if let Some((ip, code)) = welcome.take().filter(|_| ctl.code().is_none()) {
-                    state.guard.welcomed(ip, &code);
+                if let Some(first) = first.take() {
+                    match (ctl.code(), first.refuse_not_before) {
+                        (None, _) => state.guard.welcomed(first.ip, &first.code),
+                        (Some(_), Some(not_before)) => tokio::time::sleep_until(not_before).await,
+                        (Some(_), None) => {}
+                    }
                 }
                 match write_batch(socket, &mut rx, frame).await {
                     Ok(last) => written = written.max(last),
@@ -513,10 +549,16 @@ fn envelope(seq: u64, msg: ServerMsg) -> Utf8Bytes {
 }
 
 /// Refuses a `hello` for a code that no session has. A new join is told so. A `hello` carrying a
-/// secret or token gets, word for word, the refusal of a wrong secret for a live session: it is
-/// never slowed by the guard, so any difference would let a guesser test codes at full speed.
-async fn no_session(socket: &mut WebSocket, role: Role, has_secret: bool) -> Ending {
-    if has_secret {
+/// secret or token (`refuse_not_before` is then set) gets, word for word and at the same time,
+/// the refusal of a wrong secret for a live session: it is never slowed by the guard, so any
+/// difference would let a guesser test codes at full speed.
+async fn no_session(
+    socket: &mut WebSocket,
+    role: Role,
+    refuse_not_before: Option<Instant>,
+) -> Ending {
+    if let Some(not_before) = refuse_not_before {
+        tokio::time::sleep_until(not_before).await;
         let (code, message) = wrong_secret(role);
         reply_error(socket, 0, code, message, Some("hello")).await;
         Some((close::REFUSED, reason(Some(close::REFUSED))))

@@ -348,12 +348,18 @@ async fn a_class_joins_from_the_same_address_as_a_few_typos() -> anyhow::Result<
 }
 
 /// Everything a socket got after `hello`: its text frames, then its close code and reason (or
-/// just the frames up to a welcome).
-async fn whole_refusal(server: &TestServer, hello: &serde_json::Value) -> anyhow::Result<String> {
+/// just the frames up to a welcome); and how long the first frame took.
+async fn whole_refusal(
+    server: &TestServer,
+    hello: &serde_json::Value,
+) -> anyhow::Result<(String, Duration)> {
     let mut ws = ws_with(server, &[])
         .await
         .map_err(|s| anyhow::anyhow!("HTTP {s}"))?;
+    let sent = Instant::now();
     ws.send(Message::text(hello.to_string())).await?;
+    let mut took = None;
+    let result = |seen: String, took: Option<Duration>| Ok((seen, took.unwrap_or_default()));
     let mut seen = String::new();
     loop {
         let frame = tokio::time::timeout(T, ws.next())
@@ -361,26 +367,28 @@ async fn whole_refusal(server: &TestServer, hello: &serde_json::Value) -> anyhow
             .context("no frame")?;
         match frame {
             Some(Ok(Message::Text(t))) => {
+                took = took.or(Some(sent.elapsed()));
                 seen.push_str(&format!("{t}\n"));
                 if t.contains(r#""type":"welcome""#) {
-                    return Ok(seen);
+                    return result(seen, took);
                 }
             }
             Some(Ok(Message::Close(f))) => {
                 let f = f.map(|f| (u16::from(f.code), f.reason.to_string()));
-                return Ok(format!("{seen}close {f:?}"));
+                return result(format!("{seen}close {f:?}"), took);
             }
             Some(Ok(_)) => {}
-            Some(Err(e)) => return Ok(format!("{seen}error {e}")),
-            None => return Ok(format!("{seen}eof")),
+            Some(Err(e)) => return result(format!("{seen}error {e}"), took),
+            None => return result(format!("{seen}eof"), took),
         }
     }
 }
 
 /// A `hello` carrying a secret or token is never slowed by the guard (a pupil resuming, the
 /// console, the projector), so for a code with no session it must get, byte for byte, what a
-/// wrong secret gets from a live session; so must the HTTP calls that take a code. Otherwise a
-/// guesser would test codes at full speed with a made-up secret.
+/// wrong secret gets from a live session, and no sooner than 100 ms after it was sent in both
+/// cases (so the actor's round trip does not show); the HTTP calls that take a code must answer
+/// alike too. Otherwise a guesser would test codes at full speed with a made-up secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_made_up_secret_does_not_tell_which_codes_are_live() -> anyhow::Result<()> {
     let server = TestServer::plain().await?;
@@ -394,8 +402,8 @@ async fn a_made_up_secret_does_not_tell_which_codes_are_live() -> anyhow::Result
     for role in ["player", "host", "screen"] {
         for secret in [made_up, "x", s.screen_token.as_str()] {
             let hello = |code: &str| json!({"type": "hello", "version": 1, "role": role, "code": code, "secret": secret});
-            let live = whole_refusal(&server, &hello(&s.code)).await?;
-            let none = whole_refusal(&server, &hello(&free)).await?;
+            let (live, live_took) = whole_refusal(&server, &hello(&s.code)).await?;
+            let (none, none_took) = whole_refusal(&server, &hello(&free)).await?;
             if role == "screen" && secret == s.screen_token {
                 ensure!(live.contains("\"welcome\""), "the right token: {live}");
                 continue;
@@ -404,6 +412,11 @@ async fn a_made_up_secret_does_not_tell_which_codes_are_live() -> anyhow::Result
             assert_eq!(
                 live, none,
                 "{role} with secret {secret:?}: live code vs free code"
+            );
+            let quickest = live_took.min(none_took);
+            ensure!(
+                quickest >= Duration::from_millis(95),
+                "{role} with secret {secret:?}: refused after {live_took:?} (live), {none_took:?} (free)"
             );
         }
     }
