@@ -119,6 +119,8 @@ pub struct Welcome {
     pub token: Option<String>,
     /// Pseudonym (player, challenge mode).
     pub name: Option<String>,
+    /// Join ticket for the QR code's link (host and screen).
+    pub ticket: Option<String>,
 }
 
 /// A server message with the exact text it arrived as (to compare bytes across sockets).
@@ -369,11 +371,27 @@ impl Client {
     /// Sends `hello` and waits for the welcome; an `error` reply gives [`ClientError::Refused`].
     /// The role's snapshot follows the welcome and is left for the caller to read.
     pub async fn hello(&mut self, role: Role, code: &str, secret: Option<&str>) -> Result<Welcome> {
+        self.greet(role, code, secret, None).await
+    }
+
+    /// Joins as a new pupil with the join ticket of the QR code's link (`/join/{code}#{ticket}`).
+    pub async fn hello_with_ticket(&mut self, code: &str, ticket: &str) -> Result<Welcome> {
+        self.greet(Role::Player, code, None, Some(ticket)).await
+    }
+
+    async fn greet(
+        &mut self,
+        role: Role,
+        code: &str,
+        secret: Option<&str>,
+        ticket: Option<&str>,
+    ) -> Result<Welcome> {
         let hello = ClientMsg::Hello {
             version: PROTOCOL_VERSION,
             role,
             code: code.to_owned(),
             secret: secret.map(str::to_owned),
+            ticket: ticket.map(str::to_owned),
         };
         self.send(&hello).await?;
         let env = self
@@ -387,11 +405,13 @@ impl Client {
                 session,
                 token,
                 name,
+                ticket,
             } => Ok(Welcome {
                 role,
                 session,
                 token,
                 name,
+                ticket,
             }),
             ServerMsg::Error { code, message, .. } => Err(ClientError::Refused { code, message }),
             other => Err(ClientError::Unexpected(msg_type(&other))),

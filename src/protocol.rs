@@ -53,6 +53,10 @@ pub enum ClientMsg {
         /// absent to join as a new pupil.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         secret: Option<String>,
+        /// Player joining for the first time from the QR code's link: the join ticket in that
+        /// link's fragment. It spares the join the failed-join limits of its address.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<String>,
     },
     /// A pupil answers (or passes) the open question.
     Answer {
@@ -413,6 +417,9 @@ pub enum ServerMsg {
         /// Player in challenge mode: the generated pseudonym.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
+        /// Host and screen: the join ticket, for the QR code's link (`/join/{code}#{ticket}`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<String>,
     },
     /// Where the session is now (sent on every change and in every snapshot).
     Phase {
@@ -774,14 +781,20 @@ mod decode_props {
 
     fn client_msg() -> impl Strategy<Value = ClientMsg> {
         let role = prop::sample::select(&[Role::Host, Role::Player, Role::Screen][..]);
-        let hello = (any::<u32>(), role, ".{0,8}", prop::option::of(".{0,40}")).prop_map(
-            |(version, role, code, secret)| ClientMsg::Hello {
+        let hello = (
+            any::<u32>(),
+            role,
+            ".{0,8}",
+            prop::option::of(".{0,40}"),
+            prop::option::of(".{0,20}"),
+        )
+            .prop_map(|(version, role, code, secret, ticket)| ClientMsg::Hello {
                 version,
                 role,
                 code,
                 secret,
-            },
-        );
+                ticket,
+            });
         let answer = (".{0,12}", any::<u8>(), any::<u64>(), choice()).prop_map(
             |(question, round, client_seq, choice)| ClientMsg::Answer {
                 question,

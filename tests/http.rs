@@ -202,10 +202,26 @@ async fn create_session_returns_code_secrets_links_and_qr() -> anyhow::Result<()
     let svg = body["qr_svg"].as_str().context("qr_svg")?;
     assert!(svg.contains("<svg") && svg.ends_with("</svg>"));
 
-    let qr = server.get(&format!("/api/sessions/{code}/qr.svg")).await?;
+    // The QR code carries the join ticket: the endpoint draws the same with `?ticket=`, and
+    // another without it (the bare link) or with another ticket.
+    let ticket = body["ticket"].as_str().context("ticket")?;
+    assert!(is_hex(ticket, 16), "ticket {ticket}");
+    let http = &server;
+    let qr_of = |query: &str| {
+        let path = format!("/api/sessions/{code}/qr.svg{query}");
+        async move { http.get(&path).await }
+    };
+    let qr = qr_of(&format!("?ticket={ticket}")).await?;
     assert_eq!(qr.status, 200);
     assert_eq!(qr.header("content-type"), Some("image/svg+xml"));
     assert_eq!(qr.text()?, svg);
+    let bare = qr_of("").await?;
+    assert_eq!(bare.status, 200);
+    assert_ne!(bare.text()?, svg);
+    assert_ne!(qr_of("?ticket=0123456789abcdef").await?.text()?, svg);
+    for bad in ["?ticket=", "?ticket=0123", "?ticket=0123456789abcdeg"] {
+        qr_of(bad).await?.expect_error(400, "bad_request")?;
+    }
     let health = server.get("/api/health").await?.json()?;
     assert_eq!(health["sessions"], 1);
     Ok(())

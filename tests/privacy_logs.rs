@@ -388,7 +388,11 @@ async fn a_whole_session_logs_nothing_identifying_and_opens_no_outbound_socket(
     .await?;
     ensure!(status == 201, "create: {status} {text}");
     let s: Created = serde_json::from_str(&text)?;
-    secrets.extend([s.host_secret.clone(), s.screen_token.clone()]);
+    secrets.extend([
+        s.host_secret.clone(),
+        s.screen_token.clone(),
+        s.ticket.clone(),
+    ]);
     let (bad, _) = raw_http::send_json(
         &addr,
         "POST",
@@ -403,12 +407,17 @@ async fn a_whole_session_logs_nothing_identifying_and_opens_no_outbound_socket(
     let mut screen = Client::connect(&ws_url).await?;
     screen.hello_screen(&s.code, &s.screen_token).await?;
 
-    // Four pupils on loopback, two through the proxy; failed joins from both addresses.
+    // Four pupils on loopback (the first from the QR code's link, with the join ticket), two
+    // through the proxy; failed joins from both addresses.
     let mut pupils = Vec::new();
     let mut tokens = Vec::new();
-    for _ in 0..4 {
+    for i in 0..4 {
         let mut c = Client::connect(&ws_url).await?;
-        let w = c.hello_player(&s.code, None).await?;
+        let w = if i == 0 {
+            c.hello_with_ticket(&s.code, &s.ticket).await?
+        } else {
+            c.hello_player(&s.code, None).await?
+        };
         tokens.push(w.token.context("a first join has a token")?);
         pupils.push(c);
     }

@@ -132,6 +132,7 @@ impl Room {
                 session: info.clone(),
                 token,
                 name: None,
+                ticket: None,
             })
         };
         Room {

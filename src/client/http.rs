@@ -23,7 +23,10 @@ pub struct Created {
     /// Link for the projector.
     #[serde(default)]
     pub screen_url: String,
-    /// The join link as an SVG QR code.
+    /// The join ticket the QR code's link carries (`join_url#ticket`).
+    #[serde(default)]
+    pub ticket: String,
+    /// The join link with its ticket, as an SVG QR code.
     #[serde(default)]
     pub qr_svg: String,
 }

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::app::AppState;
-use crate::session::SessionOptions;
+use crate::session::{secret, SessionOptions};
 
 use super::error::{ApiError, ApiJson};
 use super::qr;
@@ -24,11 +24,14 @@ pub struct CreatedBody {
     pub host_secret: String,
     /// Opens the projector view; the host hands it to the screen page (never part of a URL).
     pub screen_token: String,
-    /// Link pupils open (also in the QR code).
+    /// Link pupils type (the QR code's link adds `#ticket`).
     pub join_url: String,
+    /// Join ticket: the QR code's link carries it, so phones that scan it are not counted as
+    /// guesses ([`crate::session::secret::join_ticket`]).
+    pub ticket: String,
     /// Projector page, without its token.
     pub screen_url: String,
-    /// QR code of `join_url`, as SVG.
+    /// QR code of `join_url#ticket`, as SVG.
     pub qr_svg: String,
 }
 
@@ -97,7 +100,8 @@ pub async fn create(
     }
     state.guard.created(ip, &created.code);
     let join_url = format!("{}/join/{}", state.public_url, created.code);
-    let qr_svg = qr::svg(&join_url).map_err(|e| ApiError::Internal(format!("QR code: {e}")))?;
+    let ticket = secret::join_ticket(&secret::hash(&created.screen_token));
+    let qr_svg = join_qr(&join_url, Some(&ticket))?;
     tracing::debug!(session = %created.code, quiz = %quiz_id, ?mode, "session created");
     let body = CreatedBody {
         screen_url: format!("{}/screen/{}", state.public_url, created.code),
@@ -105,29 +109,52 @@ pub async fn create(
         host_secret: created.host_secret,
         screen_token: created.screen_token,
         join_url,
+        ticket,
         qr_svg,
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-/// `GET /api/sessions/{code}/qr.svg`: the QR code of the join link of any six-digit code (404
-/// `unknown_session` for anything else). The link is one anyone can type; drawing it only for
+/// `GET /api/sessions/{code}/qr.svg[?ticket=<16 hex>]`: the QR code of the join link of any
+/// six-digit code, with the ticket in its fragment when given (404 `unknown_session` for a code
+/// that is not six digits, 400 for a malformed ticket). Nothing is looked up: drawing only for
 /// live sessions would tell a guesser, unslowed, which codes are in use.
 pub async fn qr_svg(
     State(state): State<AppState>,
     Path(code): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     if !is_join_code(&code) {
         return Err(ApiError::UnknownSession);
     }
+    let ticket = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("ticket="));
+    if ticket.is_some_and(|t| t.len() != 16 || !t.bytes().all(|b| b.is_ascii_hexdigit())) {
+        return Err(ApiError::BadRequest(
+            "`ticket` must be 16 hexadecimal characters".into(),
+        ));
+    }
     let join_url = format!("{}/join/{code}", state.public_url);
-    let svg = qr::svg(&join_url).map_err(|e| ApiError::Internal(format!("QR code: {e}")))?;
+    let svg = join_qr(&join_url, ticket)?;
     let headers = [
         (header::CONTENT_TYPE, "image/svg+xml"),
         (header::CACHE_CONTROL, "no-store"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     ];
     Ok((headers, svg).into_response())
+}
+
+/// The QR code of a join link, with the join ticket in its fragment (never sent to a server by
+/// the browser, so it stays out of every access log).
+fn join_qr(join_url: &str, ticket: Option<&str>) -> Result<String, ApiError> {
+    let link = match ticket {
+        Some(ticket) => format!("{join_url}#{ticket}"),
+        None => join_url.to_owned(),
+    };
+    qr::svg(&link).map_err(|e| ApiError::Internal(format!("QR code: {e}")))
 }
 
 #[cfg(test)]

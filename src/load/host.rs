@@ -83,6 +83,7 @@ pub async fn run(
         role: Role::Host,
         code: slot.code.clone(),
         secret: Some(slot.host_secret.clone()),
+        ticket: None,
     };
     conn.send(&hello)
         .await

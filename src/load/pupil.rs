@@ -226,6 +226,7 @@ pub async fn hello(
         role: Role::Player,
         code: shared.sessions[session].code.clone(),
         secret: token.map(str::to_owned),
+        ticket: None,
     };
     conn.send(&hello)
         .await

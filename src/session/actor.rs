@@ -354,8 +354,9 @@ impl Actor {
                 conn,
                 role,
                 secret,
+                ticket,
                 link,
-            } => self.attach(conn, role, secret, link),
+            } => self.attach(conn, role, secret, ticket, link),
             Control::Detach { conn } => match self.conns.detach(conn) {
                 Some(Role::Player) => self.presence.dirty = true,
                 Some(Role::Host) if self.conns.hosts() == 0 => {
@@ -424,7 +425,14 @@ impl Actor {
         }
     }
 
-    fn attach(&mut self, conn: ConnId, role: Role, secret: Option<String>, link: ConnLink) {
+    fn attach(
+        &mut self,
+        conn: ConnId,
+        role: Role,
+        secret: Option<String>,
+        ticket: Option<String>,
+        link: ConnLink,
+    ) {
         let (viewer, token) = match (role, secret) {
             (Role::Host, Some(s)) if secret::matches(&s, &self.machine.host_hash) => {
                 (Viewer::Host, None)
@@ -444,6 +452,14 @@ impl Actor {
                     return self.turn_away(link, code, message);
                 }
             },
+            (Role::Player, None)
+                if ticket
+                    .as_ref()
+                    .is_some_and(|t| !secret::is_join_ticket(t, &self.machine.screen_hash)) =>
+            {
+                let (code, message) = wrong_secret(role);
+                return self.turn_away(link, code, message);
+            }
             (Role::Player, None) => {
                 let token = secret::generate();
                 let cmd = Command::Join {
@@ -484,6 +500,7 @@ impl Actor {
             .and_then(|p| self.machine.pupil(p))
             .and_then(|p| p.name.clone());
         let session = self.session_info();
+        let ticket = (role != Role::Player).then(|| secret::join_ticket(&self.machine.screen_hash));
         self.queue(
             conn,
             ServerMsg::Welcome {
@@ -491,6 +508,7 @@ impl Actor {
                 session,
                 token,
                 name,
+                ticket,
             },
         );
         for msg in self.machine.snapshot(viewer, self.now_ms()) {
@@ -548,9 +566,9 @@ impl Actor {
     }
 }
 
-/// How a `hello` whose secret or token fits nothing is refused, for its role. The connection
-/// refuses a secret-carrying `hello` for a code with no session in exactly the same words, so
-/// that such a `hello` — never slowed by the guard — cannot tell a guesser which codes are live.
+/// How a `hello` whose secret, token or join ticket fits nothing is refused, for its role. The
+/// connection refuses such a `hello` for a code with no session in exactly the same words, so
+/// that it — never slowed by the guard — cannot tell a guesser which codes are live.
 pub fn wrong_secret(role: Role) -> (ErrorCode, &'static str) {
     match role {
         Role::Player => (ErrorCode::BadToken, "unknown or expired token"),

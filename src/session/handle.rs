@@ -67,6 +67,8 @@ pub enum Control {
         role: Role,
         /// Host secret, screen token or resume token.
         secret: Option<String>,
+        /// A first join's ticket, from the QR code's link (see [`super::secret::join_ticket`]).
+        ticket: Option<String>,
         /// Its queue.
         link: ConnLink,
     },

@@ -34,8 +34,8 @@ const WRITE_BATCH: usize = 32;
 /// How long a new join from an address over its failed-join budget waits before it is refused,
 /// so a guesser's burst is slowed as well as refused.
 const TARPIT: Duration = Duration::from_secs(1);
-/// A refused `hello` that carried a secret or token is answered no sooner than this after it
-/// arrived, whether a live session's actor refused it or the connection found no session: the
+/// A refused `hello` that carried a secret, token or join ticket is answered no sooner than this
+/// after it arrived, whether a live session's actor refused it or the connection found no session: the
 /// words are the same ([`no_session`]), and so is the time they take.
 const SECRET_REFUSAL_AFTER: Duration = Duration::from_millis(100);
 
@@ -170,13 +170,14 @@ async fn handshake(
             return Err(Some((close::TOO_BIG, "message too big")));
         }
         let hello_at = Instant::now();
-        let (version, role, code, secret) = match parse(&text) {
+        let (version, role, code, secret, ticket) = match parse(&text) {
             Ok(ClientMsg::Hello {
                 version,
                 role,
                 code,
                 secret,
-            }) => (version, role, code, secret),
+                ticket,
+            }) => (version, role, code, secret, ticket),
             Ok(other) => {
                 let name = Some(other.name());
                 reply_error(socket, 0, ErrorCode::HelloRequired, "say hello first", name).await;
@@ -187,12 +188,14 @@ async fn handshake(
                 continue;
             }
         };
-        // Only new joins can guess a code: a hello carrying a 128-bit secret or token (a pupil
-        // resuming, a host, a screen) is never turned away for its address's failures, nor is a
-        // new join to a session this address is already in. Other joins from an address over
-        // its budget wait, then are refused without the code being looked up.
+        // Only bare new joins can guess a code. A hello carrying a 128-bit secret or token (a
+        // pupil resuming, a host, a screen) or the 64-bit join ticket of the QR code's link is
+        // never turned away for its address's failures, nor is a new join to a session this
+        // address is already in. Other joins from an address over its budget wait, then are
+        // refused without the code being looked up.
         let code = code.trim().to_owned();
-        if secret.is_none() && state.guard.may_join(ip, &code).is_err() {
+        let credentials = secret.is_some() || ticket.is_some();
+        if !credentials && state.guard.may_join(ip, &code).is_err() {
             tokio::select! {
                 _ = state.shutdown.cancelled() => return Err(Some((close::RESTART, "server restarting"))),
                 _ = tokio::time::sleep(TARPIT) => {}
@@ -213,7 +216,7 @@ async fn handshake(
             .await;
             return Err(Some((close::VERSION, "protocol version not supported")));
         }
-        let refuse_not_before = secret.is_some().then(|| hello_at + SECRET_REFUSAL_AFTER);
+        let refuse_not_before = credentials.then(|| hello_at + SECRET_REFUSAL_AFTER);
         let Some(handle) = state.registry.get(&code) else {
             return Err(no_session(socket, role, refuse_not_before).await);
         };
@@ -227,6 +230,7 @@ async fn handshake(
             conn,
             role,
             secret,
+            ticket,
             link,
         };
         if handle.control.send(attach).await.is_err() {
@@ -548,10 +552,10 @@ fn envelope(seq: u64, msg: ServerMsg) -> Utf8Bytes {
     Utf8Bytes::from(text)
 }
 
-/// Refuses a `hello` for a code that no session has. A new join is told so. A `hello` carrying a
-/// secret or token (`refuse_not_before` is then set) gets, word for word and at the same time,
-/// the refusal of a wrong secret for a live session: it is never slowed by the guard, so any
-/// difference would let a guesser test codes at full speed.
+/// Refuses a `hello` for a code that no session has. A bare new join is told so. A `hello`
+/// carrying a secret, token or join ticket (`refuse_not_before` is then set) gets, word for word
+/// and at the same time, the refusal of a wrong one for a live session: it is never slowed by the
+/// guard, so any difference would let a guesser test codes at full speed.
 async fn no_session(
     socket: &mut WebSocket,
     role: Role,

@@ -81,6 +81,8 @@ pub struct Lesson {
     pub pupils: Vec<Device>,
     /// The session's join code.
     pub code: String,
+    /// The join ticket in the lobby QR code's link (read from the console's QR image).
+    pub ticket: String,
 }
 
 impl Lesson {
@@ -112,6 +114,7 @@ impl Lesson {
             remote: None,
             pupils,
             code: String::new(),
+            ticket: String::new(),
         })
     }
 
@@ -297,6 +300,21 @@ impl Lesson {
         })
         .await;
         self.soft("lobby QR code", qr);
+        // The QR code's link carries the session's join ticket (the console got it in its welcome).
+        let t = &self.teacher;
+        self.ticket = until(
+            "the console's QR code to carry the join ticket",
+            WAIT,
+            || async {
+                let src = t.attr(&tid("join-qr"), "src").await?.unwrap_or_default();
+                Ok(src
+                    .split_once("?ticket=")
+                    .map(|(_, t)| t.to_owned())
+                    .filter(|t| t.len() == 16 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .ok_or(src))
+            },
+        )
+        .await?;
         let none = self.tn("host.lobby.presence", 0);
         let r = self.teacher.wait_contains(&tid("presence"), &none).await;
         self.soft("lobby count before anyone joins", r);
@@ -332,14 +350,33 @@ impl Lesson {
             .wait_contains(&tid("join-address"), &host)
             .await;
         self.soft("projector short address", r);
+        let t = &self.teacher;
+        let want = format!("?ticket={}", self.ticket);
+        let r = until(
+            "the projector's QR code to carry the join ticket",
+            WAIT,
+            || async {
+                let src = t.attr(&tid("join-qr"), "src").await?.unwrap_or_default();
+                Ok(if src.ends_with(&want) {
+                    Ok(())
+                } else {
+                    Err(src)
+                })
+            },
+        )
+        .await;
+        self.soft("projector QR code with the join ticket", r);
         self.to_console().await?;
         self.sweep("lobby").await
     }
 
-    /// Pupil 1 through the QR link `/join/{code}`, pupils 2 and 3 by typing the code on `/`.
+    /// Pupil 1 through the QR code's link `/join/{code}#{ticket}`, pupils 2 and 3 by typing the
+    /// code on `/`.
     async fn join(&mut self) -> anyhow::Result<()> {
-        let join_url = self.server.url(&format!("/join/{}", self.code));
-        self.pupils[0].goto(&join_url).await?;
+        let qr_link = self
+            .server
+            .url(&format!("/join/{}#{}", self.code, self.ticket));
+        self.pupils[0].goto(&qr_link).await?;
         for i in 1..3 {
             let p = &self.pupils[i];
             p.goto(&self.server.url("/")).await?;
@@ -360,6 +397,14 @@ impl Lesson {
                 .wait_contains(&tid("wait-title"), &inside)
                 .await;
             self.soft(&format!("pupil {} lobby title", i + 1), r);
+        }
+        // The ticket leaves the address bar once the pupil is in (a screenshot shows no more).
+        let shown = self.pupils[0]
+            .js("return location.pathname + location.hash;", vec![])
+            .await?;
+        if shown != serde_json::json!(format!("/join/{}", self.code)) {
+            self.problems
+                .add(format!("pupil 1's address bar after joining: {shown}"));
         }
         self.shot(Who::Pupil(0), "pupil-lobby").await;
         let three = self.tn("host.lobby.presence", 3);

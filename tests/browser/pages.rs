@@ -1,7 +1,8 @@
 //! Page smoke tests: the join page loads on a phone in French and in English, in the browser's
 //! language, at phone width, shows no raw i18n key, passes axe, and refuses a wrong code in
-//! plain words; a pupil held up by code guessing on the same network is told, and gets in; a
-//! pupil back after the session is gone is told so, and the phone forgets its place.
+//! plain words; a pupil held up by code guessing on the same network is told, and gets in (once
+//! the projector is in, or a classmate scanned the QR code's join ticket); a pupil back after the
+//! session is gone is told so, and the phone forgets its place.
 
 use loupe::client::{self, Client};
 use loupe::protocol::{ClientMsg, ErrorCode};
@@ -129,6 +130,59 @@ async fn a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins() ->
     phone.close().await;
     drop(driver);
     problems.finish("a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins")
+}
+
+/// The same held-up network, but nothing from it is in the session yet (the teacher's laptop is
+/// elsewhere): a pupil who typed the code waits; a classmate who scanned the projector's QR code
+/// (its link carries the join ticket) is in at once, the ticket leaves the address bar, and then
+/// the first pupil's next try gets in too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pupil_who_scanned_the_qr_code_gets_in_past_a_held_up_network() -> anyhow::Result<()> {
+    if skip("a_pupil_who_scanned_the_qr_code_gets_in_past_a_held_up_network") {
+        return Ok(());
+    }
+    let _one = exclusive().await;
+    let server = Server::start_with(|c| c.failed_joins_per_minute = 1).await?;
+    let s = client::create_session(&server.url(""), &json!({"quiz": "browser-fr"})).await?;
+    let ws_url = format!("ws://{}/ws", server.host());
+    let mut guesser = Client::connect(&ws_url).await?;
+    let wrong = if s.code == "000000" {
+        "000001"
+    } else {
+        "000000"
+    };
+    anyhow::ensure!(
+        guesser.hello_player(wrong, None).await.is_err(),
+        "a wrong code joined"
+    );
+    let driver = Driver::start().await?;
+    let typed = driver.device("pupil-typed", Form::Phone, "fr").await?;
+    let scanned = driver.device("pupil-scanned", Form::Phone, "fr").await?;
+    let mut problems = Problems::default();
+    let dict = Dict::load("fr")?;
+    typed
+        .goto(&server.url(&format!("/join/{}", s.code)))
+        .await?;
+    let busy = dict.t("join.busy", &[])?;
+    let r = typed.wait_contains(&tid("join-error"), &busy).await;
+    problems.check("the pupil who typed the code is held up", r);
+    scanned
+        .goto(&server.url(&format!("/join/{}#{}", s.code, s.ticket)))
+        .await?;
+    let r = scanned.wait_visible(&tid("v-wait")).await;
+    problems.check("the pupil who scanned the QR code is in", r);
+    let bar = scanned
+        .js("return location.pathname + location.hash;", vec![])
+        .await?;
+    if bar != json!(format!("/join/{}", s.code)) {
+        problems.add(format!("the address bar after joining: {bar}"));
+    }
+    let r = typed.wait_visible(&tid("v-wait")).await;
+    problems.check("then the pupil who typed the code gets in", r);
+    typed.close().await;
+    scanned.close().await;
+    drop(driver);
+    problems.finish("a_pupil_who_scanned_the_qr_code_gets_in_past_a_held_up_network")
 }
 
 /// A pupil comes back to a session that is gone: the phone still holds its resume token, the

@@ -33,10 +33,17 @@ pub struct Class {
     pub phones: Vec<Phone>,
 }
 
-/// Greets the host on a new socket.
+/// Greets the host on a new socket; its welcome carries the session's join ticket, the same
+/// across restarts (the QR code on the wall stays valid).
 pub async fn host_at(url: &str, s: &Created) -> anyhow::Result<Watcher> {
     let mut c = Client::connect(url).await?;
-    c.hello_host(&s.code, &s.host_secret).await?;
+    let welcome = c.hello_host(&s.code, &s.host_secret).await?;
+    anyhow::ensure!(
+        welcome.ticket.as_deref() == Some(s.ticket.as_str()),
+        "the host's welcome has join ticket {:?}, the session was created with {:?}",
+        welcome.ticket,
+        s.ticket
+    );
     Ok(Watcher::new(c))
 }
 

@@ -1,6 +1,8 @@
 //! Join-code guessing: a bot at one address is slowed and refused while classes join — from
-//! another address, and from the bot's own; a guesser spread over many addresses drains the
-//! global budget without touching schools that never failed.
+//! another address, and from the bot's own (once the projector there is in, or a pupil scanned
+//! the QR code's join ticket); a guesser spread over many addresses drains the global budget
+//! without touching schools that never failed; nothing that is not slowed tells a live code from
+//! a free one.
 
 use super::*;
 
@@ -285,6 +287,45 @@ async fn a_class_joins_from_the_same_address_as_a_bot_guessing_codes() -> anyhow
     class_answers(&mut host, &mut class, 4).await
 }
 
+/// A bot drains the school's address before anything from it is in the session (the teacher's
+/// laptop is on another network). Typing a right code from there is held up; a pupil who scanned
+/// the projector's QR code (its link carries the join ticket) is in at once, a made-up ticket
+/// is looked up and refused; from then on the address is in the session, and the classmates who
+/// typed the code join too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_qr_codes_ticket_lets_a_class_in_past_a_bot_on_its_network() -> anyhow::Result<()> {
+    // The console and the projector are at 127.0.0.1, never at the school's address.
+    let (server, s, mut host, decoys) = guessing_scene().await?;
+    let school = "198.51.100.60";
+    let (stop, seen) = (AtomicBool::new(false), Guesses::new());
+    let start = Instant::now();
+    let avoid = codes_to_avoid(&s, &decoys);
+    let attack = guess(&server, school, &avoid, 8, 300, &stop, &seen);
+    let with_ticket = |ticket: &str| json!({"type": "hello", "version": 1, "role": "player", "code": s.code, "ticket": ticket});
+    let mut class = during(&stop, attack, async {
+        seen.until_limited().await?;
+        ensure!(
+            right_code_refused(&server, school, &decoys).await?,
+            "a typed right code from the drained address was never held up"
+        );
+        match say_from(&server, school, &with_ticket("0123456789abcdef")).await? {
+            Hello::Refused(Some(ErrorCode::BadToken), Some(close::REFUSED)) => {}
+            Hello::Refused(e, c) => bail!("a made-up ticket got {e:?} {c:?}"),
+            Hello::Welcome(_) => bail!("a made-up ticket joined"),
+        }
+        let first = match say_from(&server, school, &with_ticket(&s.ticket)).await? {
+            Hello::Welcome(ws) => *ws,
+            Hello::Refused(e, c) => bail!("the QR code's ticket was refused: {e:?} {c:?}"),
+        };
+        let mut class = class_from(&server, school, &s.code, 29).await?;
+        class.insert(0, first);
+        Ok(class)
+    })
+    .await?;
+    assert_slowed_and_refused(&seen, start.elapsed());
+    class_answers(&mut host, &mut class, 3).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_global_failure_budget_stops_distributed_guessing_not_new_classes() -> anyhow::Result<()>
 {
@@ -384,9 +425,9 @@ async fn whole_refusal(
     }
 }
 
-/// A `hello` carrying a secret or token is never slowed by the guard (a pupil resuming, the
-/// console, the projector), so for a code with no session it must get, byte for byte, what a
-/// wrong secret gets from a live session, and no sooner than 100 ms after it was sent in both
+/// A `hello` carrying a secret, token or join ticket is never slowed by the guard (a pupil
+/// resuming or coming from the QR code, the console, the projector), so for a code with no session
+/// it must get, byte for byte, what a wrong one gets from a live session, and no sooner than 100 ms after it was sent in both
 /// cases (so the actor's round trip does not show); the HTTP calls that take a code must answer
 /// alike too. Otherwise a guesser would test codes at full speed with a made-up secret.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -419,6 +460,19 @@ async fn a_made_up_secret_does_not_tell_which_codes_are_live() -> anyhow::Result
                 "{role} with secret {secret:?}: refused after {live_took:?} (live), {none_took:?} (free)"
             );
         }
+    }
+    // A first join with a join ticket: a made-up one for the live code is refused exactly as a
+    // made-up one, or the live session's own, for a free code.
+    let ticketed = |code: &str, ticket: &str| json!({"type": "hello", "version": 1, "role": "player", "code": code, "ticket": ticket});
+    let (live, live_took) = whole_refusal(&server, &ticketed(&s.code, &made_up[..16])).await?;
+    ensure!(live.contains("bad_token"), "a made-up ticket: {live}");
+    for ticket in [&made_up[..16], s.ticket.as_str()] {
+        let (none, none_took) = whole_refusal(&server, &ticketed(&free, ticket)).await?;
+        assert_eq!(live, none, "ticket {ticket}: live code vs free code");
+        ensure!(
+            live_took.min(none_took) >= Duration::from_millis(95),
+            "ticket {ticket}: refused after {live_took:?} (live), {none_took:?} (free)"
+        );
     }
     // HTTP: pairing a remote with a wrong secret, and the join QR code.
     let auth = format!("Bearer {made_up}");

@@ -248,13 +248,22 @@ async fn hello_from(
     code: &str,
     secret: Option<&str>,
 ) -> anyhow::Result<Hello> {
-    let mut ws = ws_with(server, &[("x-forwarded-for", ip)])
-        .await
-        .map_err(|s| anyhow::anyhow!("HTTP {s}"))?;
     let mut hello = json!({"type": "hello", "version": 1, "role": role, "code": code});
     if let Some(secret) = secret {
         hello["secret"] = json!(secret);
     }
+    say_from(server, ip, &hello).await
+}
+
+/// Sends `hello` (any JSON) from `ip` (through the trusted proxy on loopback): welcomed or refused.
+async fn say_from(
+    server: &TestServer,
+    ip: &str,
+    hello: &serde_json::Value,
+) -> anyhow::Result<Hello> {
+    let mut ws = ws_with(server, &[("x-forwarded-for", ip)])
+        .await
+        .map_err(|s| anyhow::anyhow!("HTTP {s}"))?;
     ws.send(Message::text(hello.to_string())).await?;
     let mut error = None;
     loop {

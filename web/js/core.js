@@ -169,6 +169,8 @@
    *   role: 'host' | 'player' | 'screen',
    *   code: '123456',
    *   secret: function () { return the secret/token to send, or null },
+   *   ticket: optional function () { return the join ticket of the QR code's link, or null }
+   *           (sent only without a secret: a pupil's first join),
    *   onWelcome(msg), onMessage(msg) for every server message (envelope fields flattened),
    *   onState(state, detail): 'connecting' | 'open' | 'reconnecting' | 'blocked'
    *                           | 'closed' (final; detail = {code, reason, error})
@@ -211,7 +213,9 @@
       opened = true;
       var hello = { type: 'hello', version: PROTOCOL_VERSION, role: self.opts.role, code: self.opts.code };
       var secret = self.opts.secret();
+      var ticket = !secret && self.opts.ticket ? self.opts.ticket() : null;
       if (secret) hello.secret = secret;
+      if (ticket) hello.ticket = ticket;
       ws.send(JSON.stringify(hello));
     };
     ws.onmessage = function (ev) {
@@ -319,6 +323,12 @@
     });
   }
 
+  /** The join QR code of `code`; with the session's join ticket (from a host's or screen's
+   *  welcome) its link lets a phone that scanned it past the failed-join limits. */
+  function qrSrc(code, ticket) {
+    return '/api/sessions/' + code + '/qr.svg' + (ticket ? '?ticket=' + encodeURIComponent(ticket) : '');
+  }
+
   global.Loupe = {
     PROTOCOL_VERSION: PROTOCOL_VERSION,
     $: $, $$: $$, el: el, clear: clear, showView: showView,
@@ -327,6 +337,7 @@
     lang: function () { return lang; },
     backoff: backoff,
     Session: Session,
-    api: api
+    api: api,
+    qrSrc: qrSrc
   };
 })(window);

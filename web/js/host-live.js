@@ -122,7 +122,7 @@
     code.appendChild(L.el('span', { text: rec.code.slice(3) }));
     code.setAttribute('aria-label', rec.code.split('').join(' '));
     var img = L.$('#join-qr');
-    var src = '/api/sessions/' + rec.code + '/qr.svg';
+    var src = L.qrSrc(rec.code, st.ticket);
     if (img.getAttribute('src') !== src) img.setAttribute('src', src);
     img.setAttribute('alt', t('host.lobby.qr_alt', { address: addr, code: rec.code }));
     L.$('#presence').textContent = C.tn('host.lobby.presence', st.presence.connected);

@@ -38,7 +38,8 @@
       session: null, info: null, conn: null, connState: null, phase: null,
       questions: {}, order: [], question: null, facilitator: {}, answers: null,
       results: {}, reveals: {}, presence: { connected: 0, joined: 0 }, help: 0, helpNew: 0,
-      players: [], summary: null, preview: null, ended: false, past: null, view: null
+      players: [], summary: null, preview: null, ended: false, past: null, view: null,
+      ticket: null
     };
   }
 
@@ -301,7 +302,7 @@
       role: 'host',
       code: rec.code,
       secret: function () { return rec.host_secret; },
-      onWelcome: function (msg) { H.st.info = msg.session; },
+      onWelcome: function (msg) { H.st.info = msg.session; H.st.ticket = msg.ticket || null; },
       onMessage: onMessage,
       onState: function (state, detail) {
         H.st.connState = state;

@@ -67,6 +67,15 @@
     return q ? q[1].replace(/ /g, '') : null;
   }
 
+  /** The join ticket in the fragment of the QR code's link (/join/123456#<16 hex>), if any: it
+   *  lets a first join to that code past the limits a bot on the same network may have used up.
+   *  Kept in memory for that code only (the address bar loses it after the first welcome). */
+  var qr = { code: null, ticket: null };
+  function ticketFromUrl(code) {
+    var m = /^#([0-9a-f]{16})$/.exec(global.location.hash);
+    if (m) qr = { code: code, ticket: m[1] };
+  }
+
   function join(code) {
     if (!/^[0-9]{6}$/.test(code)) { P.joinError(function () { return t('join.bad'); }); $('#code').focus(); return; }
     if (S.conn) S.conn.stop();
@@ -84,6 +93,7 @@
       role: 'player',
       code: code,
       secret: function () { return store.get('token.' + code); },
+      ticket: function () { return qr.code === code ? qr.ticket : null; },
       onWelcome: function (msg) { if (S.conn === conn) onWelcome(msg); },
       onMessage: function (msg) { if (S.conn === conn) onMessage(msg); },
       onState: function (state, detail) { if (S.conn === conn) onState(state, detail); }
@@ -124,7 +134,7 @@
     S.session = msg.session || null;
     if (msg.token) store.set('token.' + S.code, msg.token);
     if (msg.name) { S.name = msg.name; store.set('name.' + S.code, msg.name); }
-    if (global.location.pathname !== '/join/' + S.code) {
+    if (global.location.pathname !== '/join/' + S.code || global.location.hash) {
       try { global.history.replaceState(null, '', '/join/' + S.code); } catch (e) { /* ignore */ }
     }
     if (S.talk === 'waiting' && S.conn.send({ type: 'talk_to_adult' })) S.talk = 'sent';
@@ -381,6 +391,7 @@
     bind();
     setLarge(store.get('large') === '1');
     var code = codeFromUrl();
+    if (code) ticketFromUrl(code);
     var ready = L.loadLang(L.pickLang(), DICTS).then(applyLang, function () { /* texts stay as served */ });
     if (code) {
       $('#code').value = code;

@@ -25,7 +25,8 @@
   var S = {
     conn: null, connState: null, info: null, phase: null, question: null, answers: null,
     results: {}, reveals: {}, presence: { connected: 0, joined: 0 }, summary: null,
-    ended: false, noToken: null, texts: {}, timer: { endsAt: null, left: null, paused: false }
+    ended: false, noToken: null, texts: {}, timer: { endsAt: null, left: null, paused: false },
+    ticket: null
   };
 
   // ---------------------------------------------------------------- question texts (survive a reload)
@@ -75,7 +76,7 @@
     c.appendChild(L.el('span', { text: code.slice(3) }));
     c.setAttribute('aria-label', code.split('').join(' '));
     var img = L.$('#join-qr');
-    var src = '/api/sessions/' + code + '/qr.svg';
+    var src = L.qrSrc(code, S.ticket);
     if (img.getAttribute('src') !== src) img.setAttribute('src', src);
     img.setAttribute('alt', t('host.lobby.qr_alt', { address: addr, code: code }));
     L.$('#presence').textContent = C.tn('host.lobby.presence', S.presence.connected);
@@ -234,7 +235,7 @@
       role: 'screen',
       code: code,
       secret: function () { return token; },
-      onWelcome: function (msg) { S.info = msg.session; },
+      onWelcome: function (msg) { S.info = msg.session; S.ticket = msg.ticket || null; },
       onMessage: onMessage,
       onState: function (state, detail) {
         S.connState = state;
