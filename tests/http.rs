@@ -219,7 +219,12 @@ async fn create_session_returns_code_secrets_links_and_qr() -> anyhow::Result<()
     assert_eq!(bare.status, 200);
     assert_ne!(bare.text()?, svg);
     assert_ne!(qr_of("?ticket=0123456789abcdef").await?.text()?, svg);
-    for bad in ["?ticket=", "?ticket=0123", "?ticket=0123456789abcdeg"] {
+    for bad in [
+        "?ticket=",
+        "?ticket=0123",
+        "?ticket=0123456789abcdeg",
+        "?ticket=0123456789ABCDEF",
+    ] {
         qr_of(bad).await?.expect_error(400, "bad_request")?;
     }
     let health = server.get("/api/health").await?.json()?;

@@ -132,9 +132,10 @@ pub async fn qr_svg(
         .unwrap_or("")
         .split('&')
         .find_map(|pair| pair.strip_prefix("ticket="));
-    if ticket.is_some_and(|t| t.len() != 16 || !t.bytes().all(|b| b.is_ascii_hexdigit())) {
+    let lower_hex = |b: u8| b.is_ascii_digit() || (b'a'..=b'f').contains(&b);
+    if ticket.is_some_and(|t| t.len() != 16 || !t.bytes().all(lower_hex)) {
         return Err(ApiError::BadRequest(
-            "`ticket` must be 16 hexadecimal characters".into(),
+            "`ticket` must be 16 lowercase hexadecimal characters".into(),
         ));
     }
     let join_url = format!("{}/join/{code}", state.public_url);
