@@ -83,17 +83,10 @@ async fn join_page(
     Ok(())
 }
 
-/// A pupil whose network (the same address) is over its failed-join budget: the page says why it
-/// waits and keeps trying by itself, and the pupil is in as soon as the classroom's projector has
-/// opened the session from that address.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins() -> anyhow::Result<()>
-{
-    if skip("a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins") {
-        return Ok(());
-    }
-    let _one = exclusive().await;
-    // A budget of one failure (then one a minute), so one wrong code drains it for the test.
+/// A server whose failed-join budget is one failure (then one a minute), a session nobody is in,
+/// and one wrong code already tried from 127.0.0.1: new joins from there are held up. Also
+/// gives the WebSocket address.
+async fn held_up_network() -> anyhow::Result<(Server, client::Created, String)> {
     let server = Server::start_with(|c| c.failed_joins_per_minute = 1).await?;
     let s = client::create_session(&server.url(""), &json!({"quiz": "browser-fr"})).await?;
     let ws_url = format!("ws://{}/ws", server.host());
@@ -107,6 +100,20 @@ async fn a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins() ->
         guesser.hello_player(wrong, None).await.is_err(),
         "a wrong code joined"
     );
+    Ok((server, s, ws_url))
+}
+
+/// A pupil whose network (the same address) is over its failed-join budget: the page says why it
+/// waits and keeps trying by itself, and the pupil is in as soon as the classroom's projector has
+/// opened the session from that address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins() -> anyhow::Result<()>
+{
+    if skip("a_pupil_held_up_by_guessing_on_the_same_network_is_told_then_joins") {
+        return Ok(());
+    }
+    let _one = exclusive().await;
+    let (server, s, ws_url) = held_up_network().await?;
     let driver = Driver::start().await?;
     let phone = driver.device("pupil-held-up", Form::Phone, "fr").await?;
     let mut problems = Problems::default();
@@ -142,19 +149,7 @@ async fn a_pupil_who_scanned_the_qr_code_gets_in_past_a_held_up_network() -> any
         return Ok(());
     }
     let _one = exclusive().await;
-    let server = Server::start_with(|c| c.failed_joins_per_minute = 1).await?;
-    let s = client::create_session(&server.url(""), &json!({"quiz": "browser-fr"})).await?;
-    let ws_url = format!("ws://{}/ws", server.host());
-    let mut guesser = Client::connect(&ws_url).await?;
-    let wrong = if s.code == "000000" {
-        "000001"
-    } else {
-        "000000"
-    };
-    anyhow::ensure!(
-        guesser.hello_player(wrong, None).await.is_err(),
-        "a wrong code joined"
-    );
+    let (server, s, _) = held_up_network().await?;
     let driver = Driver::start().await?;
     let typed = driver.device("pupil-typed", Form::Phone, "fr").await?;
     let scanned = driver.device("pupil-scanned", Form::Phone, "fr").await?;
