@@ -2,7 +2,8 @@
 //! language, at phone width, shows no raw i18n key, passes axe, and refuses a wrong code in
 //! plain words; a pupil held up by code guessing on the same network is told, and gets in (once
 //! the projector is in, or a classmate scanned the QR code's join ticket); a pupil back after the
-//! session is gone is told so, and the phone forgets its place.
+//! session is gone is told so, and the phone forgets its place; so is a console back after its
+//! session is gone.
 
 use loupe::client::{self, Client};
 use loupe::protocol::{ClientMsg, ErrorCode};
@@ -208,29 +209,7 @@ async fn a_pupil_back_after_the_session_is_gone_is_told_plainly() -> anyhow::Res
     );
     // The phone leaves (its socket closes), then the teacher ends the session.
     phone.goto(&server.url("/api/health")).await?;
-    let mut host = Client::connect(&ws_url).await?;
-    host.hello_host(&s.code, &s.host_secret).await?;
-    host.send(&ClientMsg::End).await?;
-    host.recv_close(std::time::Duration::from_secs(10)).await?;
-    crate::device::until(
-        "the code to be free",
-        std::time::Duration::from_secs(10),
-        || {
-            let ws_url = ws_url.clone();
-            let code = s.code.clone();
-            async move {
-                let mut probe = Client::connect(&ws_url).await?;
-                Ok(match probe.hello_player(&code, None).await {
-                    Err(client::ClientError::Refused {
-                        code: ErrorCode::UnknownSession,
-                        ..
-                    }) => Ok(()),
-                    other => Err(format!("{:?}", other.map(|_| "welcome"))),
-                })
-            }
-        },
-    )
-    .await?;
+    end_and_forget(&ws_url, &s).await?;
     // Back on the join link: told, token forgotten, join form shown with the code.
     phone.goto(&join).await?;
     let gone = dict.t("err.token", &[])?;
@@ -248,4 +227,81 @@ async fn a_pupil_back_after_the_session_is_gone_is_told_plainly() -> anyhow::Res
     phone.close().await;
     drop(driver);
     problems.finish("a_pupil_back_after_the_session_is_gone_is_told_plainly")
+}
+
+/// The teacher ends session `s` from a socket of its own, then waits until its code is free.
+async fn end_and_forget(ws_url: &str, s: &client::Created) -> anyhow::Result<()> {
+    let mut host = Client::connect(ws_url).await?;
+    host.hello_host(&s.code, &s.host_secret).await?;
+    host.send(&ClientMsg::End).await?;
+    host.recv_close(std::time::Duration::from_secs(10)).await?;
+    crate::device::until(
+        "the code to be free",
+        std::time::Duration::from_secs(10),
+        || async move {
+            let mut probe = Client::connect(ws_url).await?;
+            Ok(match probe.hello_player(&s.code, None).await {
+                Err(client::ClientError::Refused {
+                    code: ErrorCode::UnknownSession,
+                    ..
+                }) => Ok(()),
+                other => Err(format!("{:?}", other.map(|_| "welcome"))),
+            })
+        },
+    )
+    .await
+}
+
+/// A console reopened (or reloaded) after its session is gone: the server refuses its secret
+/// as for any code it does not have, and the console says the session is over, files it as
+/// ended, and shows the library rather than reconnecting for ever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_console_back_after_its_session_is_gone_says_so() -> anyhow::Result<()> {
+    if skip("a_console_back_after_its_session_is_gone_says_so") {
+        return Ok(());
+    }
+    let _one = exclusive().await;
+    let server = Server::start().await?;
+    let s = client::create_session(&server.url(""), &json!({"quiz": "browser-fr"})).await?;
+    let ws_url = format!("ws://{}/ws", server.host());
+    end_and_forget(&ws_url, &s).await?;
+    let driver = Driver::start().await?;
+    let laptop = driver.device("console-back", Form::Laptop, "fr").await?;
+    let mut problems = Problems::default();
+    let dict = Dict::load("fr")?;
+    // What this browser kept of the session when it ran it (see web/js/host.js, "Storage").
+    laptop.goto(&server.url("/host")).await?;
+    laptop.wait_visible(&tid("view-library")).await?;
+    let rec = json!({
+        "code": s.code, "host_secret": s.host_secret, "screen_token": s.screen_token,
+        "join_url": s.join_url, "quiz": "browser-fr", "title": "Quiz", "label": "4e B",
+        "created": 0, "questions": null, "min_count": 3, "ended": false
+    });
+    let keep = "localStorage.setItem('loupe.host.' + arguments[0], arguments[1]);\
+                localStorage.setItem('loupe.host.index', JSON.stringify([arguments[0]]));\
+                localStorage.setItem('loupe.host.current', arguments[0]);";
+    laptop
+        .js(keep, vec![json!(s.code), json!(rec.to_string())])
+        .await?;
+    laptop.reload().await?;
+    let gone = dict.t("host.err.session_gone", &[])?;
+    let r = laptop.wait_contains(&tid("notice"), &gone).await;
+    problems.check("the console says the session is over", r);
+    let r = laptop.wait_visible(&tid("view-library")).await;
+    problems.check("the console shows the library", r);
+    let kept = laptop
+        .js(
+            "return [localStorage.getItem('loupe.host.current'),\
+                     JSON.parse(localStorage.getItem('loupe.host.' + arguments[0])).ended];",
+            vec![json!(s.code)],
+        )
+        .await?;
+    if kept != json!([null, true]) {
+        problems.add(format!(
+            "after the refusal, host.current and the record's `ended` are {kept}"
+        ));
+    }
+    laptop.close().await;
+    drop(driver);
+    problems.finish("a_console_back_after_its_session_is_gone_says_so")
 }
