@@ -35,8 +35,8 @@ const WRITE_BATCH: usize = 32;
 /// so a guesser's burst is slowed as well as refused.
 const TARPIT: Duration = Duration::from_secs(1);
 /// A refused `hello` that carried a secret, token or join ticket is answered no sooner than this
-/// after it arrived, whether a live session's actor refused it or the connection found no session: the
-/// words are the same ([`no_session`]), and so is the time they take.
+/// after it arrived, whether a live session's actor refused it or the connection found no
+/// session: the words are the same ([`no_session`]), and so is the time they take.
 const SECRET_REFUSAL_AFTER: Duration = Duration::from_millis(100);
 
 static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
@@ -111,8 +111,8 @@ struct Attached {
 }
 
 /// What [`serve`] does with the actor's first frame: a welcome is reported to the guard (the
-/// address is now in that session); a refusal of a `hello` that carried a secret waits until
-/// `refuse_not_before`, as long as the refusal of a code with no session takes.
+/// address is now in that session); a refusal of a `hello` that carried a secret, token or join
+/// ticket waits until `refuse_not_before`, as long as the refusal of a code with no session takes.
 struct FirstFrame {
     ip: IpAddr,
     code: String,
