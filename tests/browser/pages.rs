@@ -2,8 +2,8 @@
 //! language, at phone width, shows no raw i18n key, passes axe, and refuses a wrong code in
 //! plain words; a pupil held up by code guessing on the same network is told, and gets in (once
 //! the projector is in, or a classmate scanned the QR code's join ticket); a pupil back after the
-//! session is gone is told so, and the phone forgets its place; so is a console back after its
-//! session is gone.
+//! session is gone is told so, and the phone forgets its place; so are a console and a projector
+//! window back after their session is gone.
 
 use loupe::client::{self, Client};
 use loupe::protocol::{ClientMsg, ErrorCode};
@@ -304,4 +304,38 @@ async fn a_console_back_after_its_session_is_gone_says_so() -> anyhow::Result<()
     laptop.close().await;
     drop(driver);
     problems.finish("a_console_back_after_its_session_is_gone_says_so")
+}
+
+/// A projector window reopened after its session is gone: its token is refused as for any code
+/// the server does not have, and the wall says in plain words to reopen it from the console.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_projector_back_after_its_session_is_gone_says_so() -> anyhow::Result<()> {
+    if skip("a_projector_back_after_its_session_is_gone_says_so") {
+        return Ok(());
+    }
+    let _one = exclusive().await;
+    let server = Server::start().await?;
+    let s = client::create_session(&server.url(""), &json!({"quiz": "browser-fr"})).await?;
+    let ws_url = format!("ws://{}/ws", server.host());
+    end_and_forget(&ws_url, &s).await?;
+    let driver = Driver::start().await?;
+    let wall = driver.device("projector-back", Form::Laptop, "fr").await?;
+    let mut problems = Problems::default();
+    let dict = Dict::load("fr")?;
+    // The console left the screen token in localStorage when it opened this window.
+    let screen = server.url(&format!("/screen/{}", s.code));
+    wall.goto(&screen).await?;
+    let keep = "localStorage.setItem('loupe.screen.' + arguments[0], arguments[1]);";
+    wall.js(keep, vec![json!(s.code), json!(s.screen_token)])
+        .await?;
+    wall.reload().await?;
+    let reopen = dict.t("screen.bad_token", &[])?;
+    let r = wall
+        .wait_contains(&tid("screen-no-token-text"), &reopen)
+        .await;
+    problems.check("the projector says to reopen it from the console", r);
+    a11y::audit(&wall, "projector, session gone", &mut problems).await?;
+    wall.close().await;
+    drop(driver);
+    problems.finish("a_projector_back_after_its_session_is_gone_says_so")
 }
