@@ -229,6 +229,14 @@ async fn a_pupil_back_after_the_session_is_gone_is_told_plainly() -> anyhow::Res
     problems.finish("a_pupil_back_after_the_session_is_gone_is_told_plainly")
 }
 
+/// A server and a session that was created, then ended and forgotten.
+async fn session_gone() -> anyhow::Result<(Server, client::Created)> {
+    let server = Server::start().await?;
+    let s = client::create_session(&server.url(""), &json!({"quiz": "browser-fr"})).await?;
+    end_and_forget(&format!("ws://{}/ws", server.host()), &s).await?;
+    Ok((server, s))
+}
+
 /// The teacher ends session `s` from a socket of its own, then waits until its code is free.
 async fn end_and_forget(ws_url: &str, s: &client::Created) -> anyhow::Result<()> {
     let mut host = Client::connect(ws_url).await?;
@@ -261,10 +269,7 @@ async fn a_console_back_after_its_session_is_gone_says_so() -> anyhow::Result<()
         return Ok(());
     }
     let _one = exclusive().await;
-    let server = Server::start().await?;
-    let s = client::create_session(&server.url(""), &json!({"quiz": "browser-fr"})).await?;
-    let ws_url = format!("ws://{}/ws", server.host());
-    end_and_forget(&ws_url, &s).await?;
+    let (server, s) = session_gone().await?;
     let driver = Driver::start().await?;
     let laptop = driver.device("console-back", Form::Laptop, "fr").await?;
     let mut problems = Problems::default();
@@ -314,10 +319,7 @@ async fn a_projector_back_after_its_session_is_gone_says_so() -> anyhow::Result<
         return Ok(());
     }
     let _one = exclusive().await;
-    let server = Server::start().await?;
-    let s = client::create_session(&server.url(""), &json!({"quiz": "browser-fr"})).await?;
-    let ws_url = format!("ws://{}/ws", server.host());
-    end_and_forget(&ws_url, &s).await?;
+    let (server, s) = session_gone().await?;
     let driver = Driver::start().await?;
     let wall = driver.device("projector-back", Form::Laptop, "fr").await?;
     let mut problems = Problems::default();
