@@ -5,7 +5,7 @@ mod common;
 use common::flow::{self, Watcher};
 use common::model::opts;
 use common::{TestServer, T};
-use loupe::protocol::{close, ClientMsg, ServerMsg, Stage};
+use loupe::protocol::{close, ClientMsg, ErrorCode, ServerMsg, Stage};
 
 /// A pupil who drops mid-question and resumes finds their answer in the snapshot (`ack`), is
 /// counted once; the same client_seq is re-acknowledged, a lower one ignored, a higher one wins.
@@ -181,4 +181,52 @@ async fn two_hosts_both_get_updates() -> anyhow::Result<()> {
     }
     flow::check_log(&host.log, false)?;
     flow::check_log(&remote.log, false)
+}
+
+/// An identical resend (same `client_seq`) is acknowledged again whatever the state: while the
+/// question is paused, and after it closed. A new answer while paused is refused `paused` and
+/// changes nothing; sent again after `resume`, it counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_identical_resend_is_acknowledged_paused_or_closed() -> anyhow::Result<()> {
+    let server = TestServer::plain().await?;
+    let (_s, mut host, _screen, mut pupils) = flow::started(&server, 2).await?;
+    let p = &mut pupils[0];
+    flow::question(p, "q-single", 1).await?;
+    flow::answer(&mut p.client, "q-single", 1, 1, opts(&[2])).await?;
+    host.count("q-single", 1, 1).await?;
+    host.send(ClientMsg::Pause).await?;
+    host.until(|m| matches!(m, ServerMsg::Phase { paused: true, .. }))
+        .await?;
+    p.client
+        .recv_until(T, |m| matches!(m, ServerMsg::Phase { paused: true, .. }))
+        .await?;
+
+    flow::answer(&mut p.client, "q-single", 1, 1, opts(&[2])).await?;
+    p.client
+        .send(&flow::answer_msg("q-single", 1, 2, opts(&[0])))
+        .await?;
+    let (code, _) = p.client.recv_error(T).await?;
+    assert_eq!(code, ErrorCode::Paused, "a new answer while paused");
+
+    host.send(ClientMsg::Resume).await?;
+    p.client
+        .recv_until(T, |m| matches!(m, ServerMsg::Phase { paused: false, .. }))
+        .await?;
+    flow::answer(&mut p.client, "q-single", 1, 2, opts(&[0])).await?;
+    host.send(ClientMsg::Close).await?;
+    let shown = host.results("q-single").await?;
+    assert_eq!(shown.results.answered, 1, "one pupil, counted once");
+    p.client
+        .recv_until(T, |m| {
+            matches!(
+                m,
+                ServerMsg::Phase {
+                    stage: Stage::Closed,
+                    ..
+                }
+            )
+        })
+        .await?;
+    flow::answer(&mut p.client, "q-single", 1, 2, opts(&[0])).await?;
+    Ok(())
 }

@@ -163,6 +163,12 @@
     if (changed && msg.stage !== 'revealed') S.reveal = null;
     if (changed) S.note = null;
     if (S.stage !== 'open') P.stopTimer();
+    var p = S.pending;
+    if (!changed && S.stage === 'open' && !S.paused && p && S.q && p.question === S.q.question &&
+        p.round === S.q.round && S.conn) {
+      S.note = null;
+      S.conn.send(p);
+    }
     P.render(changed);
   }
 
@@ -209,9 +215,15 @@
       global.setTimeout(function () { if (S.pending === p && S.conn) S.conn.send(p); }, 800);
       return;
     }
+    // Paused (after a server restart, or a tap that crossed the pause): the answer is kept and
+    // goes again, with the same client_seq, as soon as the session resumes (see onPhase).
+    if (msg.code === 'paused') {
+      S.note = function () { return t('q.paused.kept'); };
+      P.updateQuestion();
+      return;
+    }
     setPending(null);
-    if (msg.code === 'paused') S.note = function () { return t('q.paused.retry'); };
-    else if (msg.code === 'question_not_open' || msg.code === 'too_late') S.note = function () { return t('q.closed.late'); };
+    if (msg.code === 'question_not_open' || msg.code === 'too_late') S.note = function () { return t('q.closed.late'); };
     else if (msg.code !== 'rate_limited') S.note = function () { return t('err.generic'); };
     P.updateQuestion();
   }

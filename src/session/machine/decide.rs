@@ -108,6 +108,21 @@ impl Session {
             ));
         };
         let q = q as u32;
+        // A resend of what is recorded is acknowledged again whatever else holds (paused, past
+        // the deadline, closed since): the phone only lost the acknowledgement, often in a
+        // restart. An older one is a late frame from an old socket.
+        let recorded = self
+            .run(q)
+            .and_then(|run| run.rounds.get(usize::from(round).checked_sub(1)?))
+            .and_then(|r| r.answers.get(&pupil));
+        if let Some(old) = recorded {
+            if client_seq == old.client_seq {
+                return Err(Reject::Duplicate);
+            }
+            if client_seq < old.client_seq {
+                return Err(Reject::Stale);
+            }
+        }
         let Some((open_q, open_round, r)) = self.open_round().filter(|(oq, _, _)| *oq == q) else {
             return Err(Reject::refused(
                 ErrorCode::QuestionNotOpen,
@@ -144,14 +159,6 @@ impl Session {
                     ErrorCode::BadChoice,
                     "pick one option, or pass",
                 ));
-            }
-        }
-        if let Some(old) = r.answers.get(&pupil) {
-            if client_seq == old.client_seq {
-                return Err(Reject::Duplicate);
-            }
-            if client_seq < old.client_seq {
-                return Err(Reject::Stale);
             }
         }
         let mut events = vec![Event::AnswerRecorded {
