@@ -198,6 +198,13 @@ pub struct Config {
           default_value = "30m", value_parser = parse_grace)]
     pub host_grace: Duration,
 
+    /// "Talk to an adult" alerts reach the teacher only at whole multiples of this in session
+    /// time (`60s`, `2m`; a bare number is minutes), so the moment an alert arrives does not
+    /// point at the pupil who just tapped. Shorter is quicker, and tells more.
+    #[arg(long, env = "LOUPE_HELP_WINDOW", value_name = "DURATION",
+          default_value = "1m", value_parser = parse_grace)]
+    pub help_window: Duration,
+
     /// Where session journals are kept: `sqlite` (in --data; every acknowledged answer survives a
     /// crash) or `memory` (nothing survives the process; for comparison runs).
     #[arg(long, env = "LOUPE_JOURNAL", value_enum, default_value_t = JournalKind::Sqlite)]
@@ -273,6 +280,7 @@ impl Default for Config {
             data: None,
             host_key: None,
             host_grace: Duration::from_secs(DEFAULT_HOST_GRACE_MINUTES * 60),
+            help_window: crate::session::registry::HELP_WINDOW,
             journal: JournalKind::Sqlite,
             sync: SyncMode::Normal,
             max_players: DEFAULT_MAX_PLAYERS,
@@ -297,6 +305,7 @@ impl std::fmt::Debug for Config {
             .field("data", &self.data)
             .field("host_key", &self.host_key.as_ref().map(|_| "<redacted>"))
             .field("host_grace", &self.host_grace)
+            .field("help_window", &self.help_window)
             .field("journal", &self.journal)
             .field("sync", &self.sync)
             .field("max_players", &self.max_players)
@@ -349,6 +358,7 @@ impl Config {
             host_grace: self.host_grace(),
             max_players: self.max_players,
             max_sessions: self.max_sessions,
+            help_window: self.help_window,
         }
     }
 }

@@ -183,6 +183,53 @@ async fn two_hosts_both_get_updates() -> anyhow::Result<()> {
     flow::check_log(&remote.log, false)
 }
 
+/// A console and a projector that attach after the session's last event (a reload, a second
+/// window, a restart) still get presence whenever a phone drops or resumes, though no event marks
+/// either: presence is news to every watcher attached when it is computed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presence_reaches_watchers_attached_after_the_last_event() -> anyhow::Result<()> {
+    let server = TestServer::plain().await?;
+    let (s, _host, _screen, mut pupils) = flow::started(&server, 3).await?;
+    let mut c = server.connect().await?;
+    c.hello_host(&s.code, &s.host_secret).await?;
+    flow::snapshot(&mut c, &["phase", "question", "presence"]).await?;
+    let mut late_host = Watcher::new(c);
+    let mut c = server.connect().await?;
+    c.hello_screen(&s.code, &s.screen_token).await?;
+    flow::snapshot(&mut c, &["phase", "question", "presence"]).await?;
+    let mut late_screen = Watcher::new(c);
+
+    let p0 = pupils.remove(0);
+    drop(p0.client);
+    for w in [&mut late_host, &mut late_screen] {
+        w.until(|m| {
+            matches!(
+                m,
+                ServerMsg::Presence {
+                    connected: 2,
+                    joined: 3
+                }
+            )
+        })
+        .await?;
+    }
+    let _back = flow::resume(&server, &s.code, &p0.token).await?;
+    for w in [&mut late_host, &mut late_screen] {
+        w.until(|m| {
+            matches!(
+                m,
+                ServerMsg::Presence {
+                    connected: 3,
+                    joined: 3
+                }
+            )
+        })
+        .await?;
+    }
+    flow::check_log(&late_host.log, false)?;
+    flow::check_log(&late_screen.log, true)
+}
+
 /// An identical resend (same `client_seq`) is acknowledged again whatever the state: while the
 /// question is paused, and after it closed. A new answer while paused is refused `paused` and
 /// changes nothing; sent again after `resume`, it counts.

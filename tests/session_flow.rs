@@ -4,6 +4,7 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use common::flow::{self, Shown};
 use common::model::{self, opts, Votes};
@@ -17,7 +18,8 @@ use serde_json::json;
 /// summary, each pupil's exact private score; no counts while open; the screen sees nothing private.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whole_reflection_lesson() -> anyhow::Result<()> {
-    let server = TestServer::plain().await?;
+    // Help alerts leave on whole seconds here, not minutes, so the lesson need not wait.
+    let server = TestServer::start(|c| c.help_window = Duration::from_secs(1)).await?;
     let quiz = model::fixture("test-kinds")?;
     let (s, mut host, mut screen) =
         flow::host_and_screen(&server, json!({"quiz": "test-kinds"})).await?;
@@ -109,7 +111,8 @@ async fn whole_reflection_lesson() -> anyhow::Result<()> {
     lesson::reveal(h, sc, &mut pupils, &quiz, "q-tf", &v).await?;
     first.insert("q-tf", v);
 
-    // q-scale (opinion): a pupil asks to talk to an adult; the host is told at once, not the screen.
+    // q-scale (opinion): a pupil asks to talk to an adult; the host is told at the next boundary
+    // of the help window, not the screen.
     h.send(ClientMsg::Next).await?;
     pupils[3].client.send(&ClientMsg::TalkToAdult).await?;
     match h
@@ -382,4 +385,57 @@ async fn challenge_mode() -> anyhow::Result<()> {
     );
     flow::check_log(&screen.log, true)?;
     flow::check_log(&host.log, false)
+}
+
+/// "Talk to an adult" does not tell the teacher who tapped by its timing: no alert at once (not
+/// even the first of the lesson), not in the snapshot of a console reloaded right after the tap;
+/// then at the window's boundary one alert for every tap in the window, which a console attached
+/// afterwards also shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_help_alert_leaves_at_its_window_boundary_not_at_the_tap() -> anyhow::Result<()> {
+    // The default window (a minute of session time): this test is over long before the first
+    // boundary, so no alert may reach a host while it runs.
+    let server = TestServer::plain().await?;
+    let (s, mut host, _screen, mut pupils) = flow::started(&server, 3).await?;
+    pupils[0].client.send(&ClientMsg::TalkToAdult).await?;
+    pupils[1].client.send(&ClientMsg::TalkToAdult).await?;
+    // Pupil input is taken in order: once this answer is acknowledged, both taps are recorded.
+    flow::question(&mut pupils[1], "q-single", 1).await?;
+    flow::answer(&mut pupils[1].client, "q-single", 1, 1, opts(&[0])).await?;
+    host.send(ClientMsg::Pause).await?;
+    host.until(|m| matches!(m, ServerMsg::Phase { paused: true, .. }))
+        .await?;
+    let mut reloaded = server.connect().await?;
+    reloaded.hello_host(&s.code, &s.host_secret).await?;
+    reloaded.send(&ClientMsg::Ping { nonce: 1 }).await?;
+    let (_, before) = reloaded
+        .recv_until_collect(T, |m| matches!(m, ServerMsg::Pong { .. }))
+        .await?;
+    for log in [
+        host.log.iter().map(|r| &r.env).collect::<Vec<_>>(),
+        before.iter().collect(),
+    ] {
+        assert!(
+            !log.iter()
+                .any(|e| matches!(e.msg, ServerMsg::HelpRequests { .. })),
+            "a help alert before its boundary: {log:?}"
+        );
+    }
+
+    // A one-second window: the alert comes at the next whole second of session time.
+    let server = TestServer::start(|c| c.help_window = Duration::from_secs(1)).await?;
+    let (s, mut host, mut screen, mut pupils) = flow::started(&server, 3).await?;
+    pupils[0].client.send(&ClientMsg::TalkToAdult).await?;
+    let alert = host
+        .until(|m| matches!(m, ServerMsg::HelpRequests { .. }))
+        .await?;
+    assert_eq!(alert, ServerMsg::HelpRequests { new: 1, total: 1 });
+    let mut later = server.connect().await?;
+    later.hello_host(&s.code, &s.host_secret).await?;
+    flow::snapshot(&mut later, &["phase", "help_requests"]).await?;
+    screen.send(ClientMsg::Ping { nonce: 2 }).await?;
+    screen
+        .until(|m| matches!(m, ServerMsg::Pong { .. }))
+        .await?;
+    flow::check_log(&screen.log, true)
 }

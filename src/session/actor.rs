@@ -5,17 +5,18 @@
 //! journalled before it is applied; visible effects wait in `pending` until the journal says
 //! their events are durable.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
-use super::fanout::{frame, Conns};
+use super::fanout::{frame, Conns, Fresh};
 use super::handle::{ConnId, ConnLink, Control, PupilInput, PupilMsg};
+use super::help::HelpAlerts;
 use super::journal::{Journal, JournalError};
-use super::machine::{Audience, Command, Effect, Event, Millis, PupilId, Reject, Session, Viewer};
+use super::machine::{Audience, Command, Effect, Event, Millis, Reject, Session, Viewer};
 use super::registry::Limits;
 use super::secret;
 use crate::protocol::{close, ErrorCode, Role, ServerMsg, SessionInfo};
@@ -24,19 +25,20 @@ use crate::protocol::{close, ErrorCode, Role, ServerMsg, SessionInfo};
 const COUNT_EVERY: Duration = Duration::from_millis(40);
 /// Presence (devices connected) goes to hosts and screens at most this often.
 const PRESENCE_EVERY: Duration = Duration::from_millis(250);
-/// "Talk to an adult" requests reach hosts at most this often, in batches.
-const HELP_EVERY: Duration = Duration::from_secs(60);
 /// While a host is connected, the journal is told so this often (see `Journal::touch`).
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 /// How long shutdown waits for the journal before closing connections.
 const SHUTDOWN_DRAIN: Duration = Duration::from_millis(1500);
-/// One pupil's help requests count once in this window.
-const HELP_PER_PUPIL: Duration = Duration::from_secs(60);
 
 /// Something waiting for its events to be durable before it is sent.
 #[derive(Debug)]
 enum Deliver {
+    /// An event's effect.
     Effect(Effect),
+    /// A coalesced state-of-now message, for the connections attached before [`Conns::stamp`]
+    /// was the number it carries.
+    Live(Audience, ServerMsg, u64),
+    /// A message for one connection (snapshot, re-acknowledgement, error).
     Direct(ConnId, ServerMsg),
 }
 
@@ -87,9 +89,7 @@ pub struct Actor {
     pending: VecDeque<(u64, Deliver)>,
     count: Throttle,
     presence: Throttle,
-    help: Throttle,
-    help_new: u32,
-    help_seen: HashMap<PupilId, Instant>,
+    help: HelpAlerts,
     host_away_since: Option<Instant>,
     last_touch: Instant,
 }
@@ -98,6 +98,10 @@ impl Actor {
     /// An actor for `machine`, whose events so far are in `journal`.
     pub fn new(machine: Session, journal: Box<dyn Journal>, limits: Limits) -> Actor {
         let offset_ms = machine.last_ms;
+        let help = HelpAlerts::new(
+            limits.help_window.as_millis() as Millis,
+            machine.help_total(),
+        );
         Actor {
             machine,
             journal,
@@ -108,9 +112,7 @@ impl Actor {
             pending: VecDeque::new(),
             count: Throttle::new(COUNT_EVERY),
             presence: Throttle::new(PRESENCE_EVERY),
-            help: Throttle::new(HELP_EVERY),
-            help_new: 0,
-            help_seen: HashMap::new(),
+            help,
             host_away_since: Some(Instant::now()),
             last_touch: Instant::now(),
         }
@@ -203,7 +205,7 @@ impl Actor {
             self.machine.next_deadline().map(|d| self.instant_of(d)),
             self.count.due(),
             self.presence.due(),
-            self.help.due(),
+            self.help.due_ms().map(|d| self.instant_of(d)),
             host_gone,
             touch,
         ]
@@ -261,10 +263,7 @@ impl Actor {
                 self.count = Throttle::new(COUNT_EVERY);
             }
             Event::PupilJoined { .. } | Event::PupilRemoved { .. } => self.presence.dirty = true,
-            Event::HelpRequested => {
-                self.help_new += 1;
-                self.help.dirty = true;
-            }
+            Event::HelpRequested => self.help.recorded(self.now_ms()),
             _ => {}
         }
     }
@@ -288,6 +287,13 @@ impl Actor {
         }
     }
 
+    /// Queues a state-of-now message for the connections attached so far.
+    fn live(&mut self, audience: Audience, msg: ServerMsg) {
+        let stamp = self.conns.stamp();
+        self.pending
+            .push_back((self.machine.seq, Deliver::Live(audience, msg, stamp)));
+    }
+
     /// Coalesced messages whose time has come.
     fn flush(&mut self, now: Instant) {
         let everyone = self
@@ -296,10 +302,7 @@ impl Actor {
             .is_some_and(|(_, _, r)| r.answered() >= self.machine.active_pupils());
         if self.count.take(now, everyone) {
             if let Some(msg) = self.machine.answers_msg() {
-                self.pending.push_back((
-                    self.machine.seq,
-                    Deliver::Effect(Effect::Send(Audience::Watchers, msg)),
-                ));
+                self.live(Audience::Watchers, msg);
             }
         }
         if self.presence.take(now, false) {
@@ -307,27 +310,14 @@ impl Actor {
                 connected: self.conns.pupils_connected(),
                 joined: self.machine.active_pupils(),
             };
-            self.pending.push_back((
-                self.machine.seq,
-                Deliver::Effect(Effect::Send(Audience::Watchers, msg)),
-            ));
+            self.live(Audience::Watchers, msg);
             if let Some(players) = self.machine.players_msg() {
-                self.pending.push_back((
-                    self.machine.seq,
-                    Deliver::Effect(Effect::Send(Audience::Hosts, players)),
-                ));
+                self.live(Audience::Hosts, players);
             }
         }
-        if self.help.take(now, false) {
-            let msg = ServerMsg::HelpRequests {
-                new: self.help_new,
-                total: self.machine.help_total(),
-            };
-            self.help_new = 0;
-            self.pending.push_back((
-                self.machine.seq,
-                Deliver::Effect(Effect::Send(Audience::Hosts, msg)),
-            ));
+        let total = self.machine.help_total();
+        if let Some(new) = self.help.take(self.at_ms(now), total) {
+            self.live(Audience::Hosts, ServerMsg::HelpRequests { new, total });
         }
     }
 
@@ -340,7 +330,12 @@ impl Actor {
             };
             match item {
                 Deliver::Effect(Effect::Send(audience, msg)) => {
-                    self.conns.broadcast(audience, seq, &frame(seq, msg));
+                    self.conns
+                        .broadcast(audience, Fresh::Event(seq), &frame(seq, msg));
+                }
+                Deliver::Live(audience, msg, stamp) => {
+                    self.conns
+                        .broadcast(audience, Fresh::Live(stamp), &frame(seq, msg));
                 }
                 Deliver::Effect(Effect::Kick(pupil)) => self.conns.kick(pupil),
                 Deliver::Direct(conn, msg) => self.conns.send(conn, frame(seq, msg)),
@@ -411,16 +406,9 @@ impl Actor {
                 }
             }
             PupilMsg::Help => {
-                let now = input.at;
-                if self
-                    .help_seen
-                    .get(&pupil)
-                    .is_some_and(|t| now.saturating_duration_since(*t) < HELP_PER_PUPIL)
-                {
-                    return;
+                if self.help.counts(pupil, self.at_ms(input.at)) {
+                    let _ = self.decide_and_commit(&Command::HelpRequest);
                 }
-                self.help_seen.insert(pupil, now);
-                let _ = self.decide_and_commit(&Command::HelpRequest);
             }
         }
     }
@@ -524,14 +512,11 @@ impl Actor {
                 },
             );
         }
-        if role == Role::Host && self.machine.help_total() > 0 {
-            self.queue(
-                conn,
-                ServerMsg::HelpRequests {
-                    new: 0,
-                    total: self.machine.help_total(),
-                },
-            );
+        // Only what the hosts were told: a console reloaded just after a tap must not show it
+        // before the alert's boundary.
+        if role == Role::Host && self.help.announced() > 0 {
+            let total = self.help.announced();
+            self.queue(conn, ServerMsg::HelpRequests { new: 0, total });
         }
     }
 

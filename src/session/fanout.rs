@@ -17,6 +17,30 @@ struct Conn {
     link: ConnLink,
     /// Sequence number its snapshot reflects: broadcasts up to it are already in the snapshot.
     since: u64,
+    /// Its place in the order of attachments (see [`Conns::stamp`]).
+    order: u64,
+}
+
+/// Which of an audience's connections a broadcast is still news to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fresh {
+    /// An effect of the event with this sequence number: for connections whose snapshot is
+    /// older (a newer snapshot already shows it).
+    Event(u64),
+    /// A state-of-now message (answer count, presence, help requests) computed when
+    /// [`Conns::stamp`] was this: for every connection attached before it, whatever the
+    /// sequence number, since no event marks a phone that drops or resumes. A connection
+    /// attached later has it in its snapshot, and must not get it before its `welcome`.
+    Live(u64),
+}
+
+impl Fresh {
+    fn wants(self, c: &Conn) -> bool {
+        match self {
+            Fresh::Event(seq) => c.since < seq,
+            Fresh::Live(stamp) => c.order < stamp,
+        }
+    }
 }
 
 /// The connections attached to one session.
@@ -25,6 +49,7 @@ pub struct Conns {
     all: HashMap<ConnId, Conn>,
     pupils: HashMap<PupilId, ConnId>,
     hosts: usize,
+    attaches: u64,
 }
 
 /// Serialises a message once, with the session's sequence number.
@@ -60,6 +85,8 @@ impl Conns {
         if role == Role::Host {
             self.hosts += 1;
         }
+        let order = self.attaches;
+        self.attaches += 1;
         self.all.insert(
             conn,
             Conn {
@@ -67,8 +94,15 @@ impl Conns {
                 pupil,
                 link,
                 since,
+                order,
             },
         );
+    }
+
+    /// How many connections have attached so far: a state-of-now message computed now is
+    /// news to exactly the connections attached before this ([`Fresh::Live`]).
+    pub fn stamp(&self) -> u64 {
+        self.attaches
     }
 
     /// Forgets a connection that ended. Returns its role if it was attached.
@@ -116,11 +150,11 @@ impl Conns {
         }
     }
 
-    /// Sends one pre-serialised frame of sequence number `seq` to an audience.
-    pub fn broadcast(&mut self, audience: Audience, seq: u64, frame: &Utf8Bytes) {
+    /// Sends one pre-serialised frame to the connections of an audience it is news to.
+    pub fn broadcast(&mut self, audience: Audience, fresh: Fresh, frame: &Utf8Bytes) {
         if let Audience::Pupil(p) = audience {
             if let Some(&conn) = self.pupils.get(&p) {
-                if self.all.get(&conn).is_some_and(|c| c.since < seq) {
+                if self.all.get(&conn).is_some_and(|c| fresh.wants(c)) {
                     self.send(conn, frame.clone());
                 }
             }
@@ -135,7 +169,7 @@ impl Conns {
                 Audience::Watchers => c.role != Role::Player,
                 Audience::Pupil(_) => false,
             };
-            if wanted && c.since < seq {
+            if wanted && fresh.wants(c) {
                 if let Err(TrySendError::Full(_)) = c.link.tx.try_send(frame.clone()) {
                     slow.push(*id);
                 }

@@ -8,6 +8,7 @@
 pub mod actor;
 mod fanout;
 pub mod handle;
+mod help;
 pub mod journal;
 pub mod machine;
 mod options;

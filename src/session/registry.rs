@@ -27,6 +27,9 @@ const CONTROL_QUEUE: usize = 1024;
 /// Capacity of a session's pupil input channel.
 const INPUT_QUEUE: usize = 8192;
 
+/// The default of [`Limits::help_window`].
+pub const HELP_WINDOW: Duration = Duration::from_secs(60);
+
 /// Server-wide limits that apply to sessions.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -36,6 +39,9 @@ pub struct Limits {
     pub max_players: u32,
     /// Most live sessions on this server.
     pub max_sessions: usize,
+    /// "Talk to an adult" alerts reach hosts only at whole multiples of this (see
+    /// [`super::help`]).
+    pub help_window: Duration,
 }
 
 impl Default for Limits {
@@ -44,6 +50,7 @@ impl Default for Limits {
             host_grace: Duration::from_secs(30 * 60),
             max_players: 10_000,
             max_sessions: 1_000,
+            help_window: HELP_WINDOW,
         }
     }
 }

@@ -208,6 +208,13 @@ impl Class {
                 }),
         )
         .await?;
+        // The console attached before the phones came back, after the session's last event:
+        // it must still see them connected.
+        let n = self.phones.len() as u32;
+        self.host
+            .until(|m| matches!(m, ServerMsg::Presence { connected, .. } if *connected == n))
+            .await
+            .context("presence after the restart")?;
         self.host.send(ClientMsg::Resume).await?;
         self.host
             .until(|m| matches!(m, ServerMsg::Phase { paused: false, .. }))
