@@ -11,6 +11,7 @@ mod finish;
 mod harness;
 mod lesson;
 mod pages;
+mod paused;
 mod run;
 mod texts;
 
