@@ -266,7 +266,8 @@ pub struct Config {
     #[arg(long, env = "LOUPE_READY_FILE", value_name = "PATH")]
     pub ready_file: Option<PathBuf>,
 
-    /// Log format. The log level comes from RUST_LOG (default: loupe=info).
+    /// Log format. The log level comes from RUST_LOG (default: loupe=info); other crates never
+    /// log below info, whatever RUST_LOG says (their debug lines carry frames and secrets).
     #[arg(long, env = "LOUPE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 }

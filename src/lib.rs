@@ -10,6 +10,7 @@
 //! - [`config`]: command-line flags and `LOUPE_*` environment variables;
 //! - [`app`]: shared state, the router and [`app::App::serve`] on a pre-bound listener;
 //! - [`guard`]: abuse limits (failed joins per address, connections, sessions per address);
+//! - [`logs`]: the log set-up (`RUST_LOG`, clamped so other crates never log below `info`);
 //! - [`serve`]: the HTTP accept loop (hyper with a header timeout, upgrades, `ConnectInfo`);
 //! - [`store`]: the SQLite journal, restore, retention and reports;
 //! - [`load`]: the load generator behind `loupe-load` (issue 7);
@@ -34,6 +35,7 @@ pub mod config;
 pub mod guard;
 pub mod http;
 pub mod load;
+pub mod logs;
 pub mod net;
 pub mod protocol;
 pub mod quiz;

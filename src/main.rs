@@ -7,9 +7,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use loupe::app::App;
-use loupe::config::{Cli, Command, Config, LogFormat};
+use loupe::config::{Cli, Command, Config};
 use tokio_util::sync::CancellationToken;
-use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let result = match Cli::parse().into_command() {
@@ -42,15 +41,7 @@ fn check(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
 /// `loupe serve`: start, announce the addresses, serve until a signal.
 #[tokio::main]
 async fn serve(config: Config) -> anyhow::Result<ExitCode> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("loupe=info"));
-    let logs = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal());
-    match config.log_format {
-        LogFormat::Text => logs.init(),
-        LogFormat::Json => logs.json().init(),
-    }
+    loupe::logs::init(config.log_format, std::io::stderr().is_terminal());
     let app = App::new(config.clone())?;
     let listener = loupe::net::bind(config.addr)
         .with_context(|| format!("cannot listen on {}", config.addr))?;
