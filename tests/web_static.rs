@@ -11,12 +11,21 @@ use std::path::{Path, PathBuf};
 use anyhow::{ensure, Context};
 use common::raw_http::{get, Reply};
 use common::TestServer;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The pupil page with everything it loads must stay under this many bytes on the wire.
 const PUPIL_BUDGET: usize = 60 * 1000;
-/// The CSP every page and asset carries.
-const CSP: &str = "default-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; \
-frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// The CSP every page and asset carries when served to `host`: its WebSocket origin, and no
+/// other, is named in `connect-src` (Safari before 15.4 needs it), or `'self'` alone.
+fn csp(host: Option<&str>) -> String {
+    let connect = host.map_or("'self'".to_owned(), |h| {
+        format!("'self' ws://{h} wss://{h}")
+    });
+    format!(
+        "default-src 'self'; img-src 'self' data:; connect-src {connect}; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+}
 
 const GZIP: &[(&str, &str)] = &[("Accept-Encoding", "gzip, deflate, br")];
 
@@ -257,9 +266,10 @@ fn scripts_parse_as_es2017() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check_security_headers(what: &str, reply: &Reply) -> anyhow::Result<()> {
+fn check_security_headers(what: &str, reply: &Reply, host: Option<&str>) -> anyhow::Result<()> {
+    let policy = csp(host);
     let expected = [
-        ("content-security-policy", CSP),
+        ("content-security-policy", policy.as_str()),
         ("x-content-type-options", "nosniff"),
         ("referrer-policy", "no-referrer"),
         ("x-frame-options", "DENY"),
@@ -278,6 +288,8 @@ fn check_security_headers(what: &str, reply: &Reply) -> anyhow::Result<()> {
 #[tokio::test]
 async fn security_headers_on_every_page_and_asset() -> anyhow::Result<()> {
     let (_server, addr) = server().await?;
+    let host = addr.to_string();
+    let host = Some(host.as_str());
     for name in ["pupil", "host", "screen", "remote"] {
         let exists = web().join(format!("{name}.html")).is_file();
         for route in routes(name) {
@@ -287,7 +299,7 @@ async fn security_headers_on_every_page_and_asset() -> anyhow::Result<()> {
                 "{route}: {}",
                 reply.status
             );
-            check_security_headers(route, &reply)?;
+            check_security_headers(route, &reply, host)?;
             ensure!(reply.header("content-type") == Some("text/html; charset=utf-8"));
             ensure!(reply.header("cache-control") == Some("no-cache"), "{route}");
             let html = reply.text()?;
@@ -297,7 +309,7 @@ async fn security_headers_on_every_page_and_asset() -> anyhow::Result<()> {
             );
         }
     }
-    check_security_headers("404", &get(addr, "/nothing-here", &[]).await?)?;
+    check_security_headers("404", &get(addr, "/nothing-here", &[]).await?, None)?;
     let mut all = Vec::new();
     files(&web(), &mut all)?;
     for file in all
@@ -306,7 +318,7 @@ async fn security_headers_on_every_page_and_asset() -> anyhow::Result<()> {
     {
         let reply = get(addr, &format!("/assets/{file}"), &[]).await?;
         ensure!(reply.status == 200, "{file}: {}", reply.status);
-        check_security_headers(file, &reply)?;
+        check_security_headers(file, &reply, host)?;
         let kind = reply.header("content-type").unwrap_or_default();
         let expected = match file.rsplit('.').next() {
             Some("js") => "text/javascript; charset=utf-8",
@@ -315,6 +327,33 @@ async fn security_headers_on_every_page_and_asset() -> anyhow::Result<()> {
             _ => kind,
         };
         ensure!(kind == expected, "{file}: content-type {kind}");
+    }
+    Ok(())
+}
+
+/// `connect-src` names the origin the page was asked for, in lower case, and nothing else: a
+/// `Host` that is not a host name (one that would write into the policy) gets `'self'` alone.
+#[tokio::test]
+async fn the_csp_connects_only_to_the_pages_own_origin() -> anyhow::Result<()> {
+    let (_server, addr) = server().await?;
+    for (host, expected) in [
+        ("Quiz.Example.org", Some("quiz.example.org")),
+        ("[::1]:8080", Some("[::1]:8080")),
+        ("a; script-src *", None),
+    ] {
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        let head = format!("GET /host HTTP/1.0\r\nHost: {host}\r\n\r\n");
+        stream.write_all(head.as_bytes()).await?;
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).await?;
+        let reply = common::raw_http::parse(&raw)?;
+        ensure!(reply.status == 200, "Host {host:?}: {}", reply.status);
+        check_security_headers(host, &reply, expected)?;
+        let policy = reply.header("content-security-policy").unwrap_or_default();
+        ensure!(
+            !policy.contains(" ws: ") && !policy.contains("wss:;"),
+            "a bare scheme: {policy}"
+        );
     }
     Ok(())
 }

@@ -27,11 +27,29 @@ use sha2::{Digest, Sha256};
 struct Web;
 
 /// Content-Security-Policy of every page and asset: nothing but Loupe itself, no inline script
-/// or style, no framing, no `<base>`, forms only to Loupe. `connect-src` names `ws:`/`wss:`
-/// because Safari before 15.4 does not count a same-host WebSocket as `'self'` (scripts can
-/// still only come from Loupe, so this opens nothing to injected code).
-pub const CSP: &str = "default-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; \
-frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// or style, no framing, no `<base>`, forms only to Loupe. `connect-src` also names the page's
+/// own WebSocket origin (`ws://HOST wss://HOST`, from the request's `Host`), because Safari
+/// before 15.4 does not count a same-host WebSocket as `'self'`; never any other host. Without a
+/// usable `Host` (or for the 404 page) it is `'self'` alone.
+pub fn csp(host: Option<&str>) -> String {
+    let connect = match host {
+        Some(host) => format!("'self' ws://{host} wss://{host}"),
+        None => "'self'".to_owned(),
+    };
+    format!(
+        "default-src 'self'; img-src 'self' data:; connect-src {connect}; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+}
+
+/// The request's `Host` (`name` or `name:port`, IPv6 in brackets), lower-cased, if it is one:
+/// anything else would let a request write into the policy.
+pub fn request_host(request: &HeaderMap) -> Option<String> {
+    let host = request.get(header::HOST)?.to_str().ok()?.trim();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    (!host.is_empty() && host.len() <= 255 && host.chars().all(allowed))
+        .then(|| host.to_ascii_lowercase())
+}
 
 /// `Cache-Control` of a URL whose `?v=` is the current asset version: it never changes.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -247,15 +265,18 @@ fn send(prepared: &Prepared, request: &HeaderMap, cache: &'static str) -> Respon
     if prepared.gzip.is_some() {
         headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     }
-    security_headers(headers);
+    security_headers(headers, request_host(request).as_deref());
     response
 }
 
 /// The headers every page and asset carries: no MIME sniffing, no referrer leaking a join code
-/// to another site, nothing loaded from anywhere but Loupe, never framed.
-pub fn security_headers(headers: &mut HeaderMap) {
+/// to another site, nothing loaded from anywhere but Loupe (served to `host`, see [`csp`]),
+/// never framed.
+pub fn security_headers(headers: &mut HeaderMap, host: Option<&str>) {
+    if let Ok(policy) = HeaderValue::from_str(&csp(host)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
     let set = [
-        (header::CONTENT_SECURITY_POLICY, CSP),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "no-referrer"),
         (header::X_FRAME_OPTIONS, "DENY"),

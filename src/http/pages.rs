@@ -70,6 +70,6 @@ pub async fn not_found() -> Response {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    assets::security_headers(headers);
+    assets::security_headers(headers, None);
     response
 }
