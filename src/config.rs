@@ -148,6 +148,16 @@ fn parse_grace(raw: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(secs))
 }
 
+/// A host key: 1 to 200 printable ASCII characters (a header cannot carry others reliably, so a
+/// key with an accent would never match what a browser sends).
+fn parse_host_key(raw: &str) -> Result<String, String> {
+    let printable = raw.chars().all(|c| c.is_ascii_graphic() || c == ' ');
+    if raw.trim().is_empty() || raw.len() > 200 || !printable {
+        return Err("the host key must be 1 to 200 printable ASCII characters (no accents)".into());
+    }
+    Ok(raw.to_owned())
+}
+
 /// Log line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
 pub enum LogFormat {
@@ -182,13 +192,15 @@ pub struct Config {
     #[arg(long, env = "LOUPE_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
 
-    /// When set, creating a session needs this key (HTTP header X-Loupe-Host-Key). Default: anyone
-    /// who can reach the server may create sessions.
+    /// When set, creating a session and seeing a quiz with its answers need this key (HTTP header
+    /// X-Loupe-Host-Key; printable ASCII, as HTTP headers are). Default: anyone who can reach the
+    /// server may create sessions.
     #[arg(
         long,
         env = "LOUPE_HOST_KEY",
         value_name = "KEY",
-        hide_env_values = true
+        hide_env_values = true,
+        value_parser = parse_host_key
     )]
     pub host_key: Option<String>,
 
@@ -533,6 +545,14 @@ mod tests {
         assert!(parse_public_url("http://").is_err());
         assert!(parse_public_url("http://a b").is_err());
         assert!(parse_public_url(&format!("http://{}", "a".repeat(300))).is_err());
+    }
+
+    #[test]
+    fn host_keys_are_printable_ascii() {
+        assert!(parse(&["loupe", "--host-key", "k3y with spaces"]).is_ok());
+        for bad in ["clé", "", "tab\there"] {
+            assert!(parse(&["loupe", "--host-key", bad]).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

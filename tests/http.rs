@@ -397,6 +397,45 @@ async fn host_key_is_required_when_configured() -> anyhow::Result<()> {
         .post("/api/sessions", &headers, body.as_bytes())
         .await?;
     assert_eq!(reply.status, 201, "{:?}", reply.text());
+    let created = reply.json()?;
+    let (code, secret) = (
+        created["code"].as_str().context("code")?,
+        created["host_secret"].as_str().context("host_secret")?,
+    );
+
+    // The answer keys too: the key, or the host secret of a live session, and nothing else.
+    // The library list holds no answers and stays open.
+    assert_eq!(server.get("/api/quizzes").await?.status, 200);
+    let preview = "/api/quizzes/reseaux-en";
+    let bearer = format!("Bearer {secret}");
+    let wrong = format!("Bearer {}", "0".repeat(32));
+    let with_session = format!("{preview}?session={code}");
+    for (path, headers) in [
+        (preview.to_owned(), vec![]),
+        (preview.to_owned(), vec![("X-Loupe-Host-Key", "wrong")]),
+        (preview.to_owned(), vec![("Authorization", bearer.as_str())]),
+        (
+            with_session.clone(),
+            vec![("Authorization", wrong.as_str())],
+        ),
+        (with_session.clone(), vec![]),
+    ] {
+        raw_http::get(server.addr, &path, &headers)
+            .await?
+            .expect_error(401, "bad_host_key")
+            .with_context(|| format!("{path} {headers:?}"))?;
+    }
+    for (path, headers) in [
+        (preview.to_owned(), vec![("X-Loupe-Host-Key", "s3cret-key")]),
+        (with_session, vec![("Authorization", bearer.as_str())]),
+    ] {
+        let reply = raw_http::get(server.addr, &path, &headers).await?;
+        assert_eq!(reply.status, 200, "{path} {headers:?}");
+        assert!(
+            reply.text()?.contains("\"correct\""),
+            "answer keys in the preview"
+        );
+    }
     Ok(())
 }
 

@@ -20,7 +20,7 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     /// The server requires a host key and the request's is missing or wrong.
-    #[error("this server needs the host key (header X-Loupe-Host-Key) to create a session")]
+    #[error("this server needs the host key (header X-Loupe-Host-Key) to create a session or see a quiz's answers")]
     BadHostKey,
     /// No loaded quiz has this id.
     #[error("no quiz with this id")]

@@ -1,9 +1,10 @@
-//! The optional host key (`--host-key`): who may create sessions, checked in constant time.
+//! The optional host key (`--host-key`): who may create sessions and read answer keys, checked in
+//! constant time; and the `Authorization: Bearer` secrets the API also takes.
 
 use std::fmt;
 use std::sync::Arc;
 
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap};
 use sha2::{Digest, Sha256};
 
 /// The header that carries the host key.
@@ -37,6 +38,14 @@ impl HostKey {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| self.verify(v))
     }
+}
+
+/// The secret of an `Authorization: Bearer <secret>` header (scheme case-insensitive).
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = value.split_once(' ')?;
+    let secret = secret.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)
 }
 
 impl fmt::Debug for HostKey {

@@ -4,7 +4,7 @@
 //! |---|---|
 //! | `GET /api/health` | `{"ok":true,"version":…,"sessions":N}` |
 //! | `GET /api/quizzes` | the library |
-//! | `GET /api/quizzes/{id}` | the host preview of one quiz |
+//! | `GET /api/quizzes/{id}` | the host preview of one quiz (needs the host key, or a live session's host secret, when the server has a key) |
 //! | `POST /api/sessions` | create a session (needs `X-Loupe-Host-Key` when the server has a key) |
 //! | `GET /api/sessions/{code}/qr.svg` | QR code of the join link |
 //! | `POST /api/sessions/{code}/remote` | a 60-second, single-use phone-remote pairing (needs `Authorization: Bearer <host_secret>`) |

@@ -1,12 +1,21 @@
 //! `GET /api/quizzes` (the library) and `GET /api/quizzes/{id}` (the host preview).
 //!
+//! The preview carries the answer keys and the facilitator notes, so on a server with a host
+//! key it needs the key (`X-Loupe-Host-Key`), or the host secret of a live session
+//! (`Authorization: Bearer <host_secret>` with `?session=CODE`: a console reloaded mid-lesson has
+//! its secret, not the key). A wrong key or secret counts as a failed attempt of the address, like
+//! a wrong join code. The library list holds no answers and stays open.
+//!
 //! The API has its own view types rather than serialising the model, so the model can change
 //! without changing what clients see.
 
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::quiz::model::{
@@ -14,6 +23,7 @@ use crate::quiz::model::{
 };
 
 use super::error::ApiError;
+use super::host_key::bearer;
 
 /// What the library list and the preview both say about a quiz.
 #[derive(Debug, Serialize)]
@@ -166,11 +176,37 @@ pub async fn list(State(state): State<AppState>) -> Response {
     Json(&summaries).into_response()
 }
 
-/// `GET /api/quizzes/{id}`: the host preview of one quiz.
+/// The query of `GET /api/quizzes/{id}`.
+#[derive(Debug, Deserialize)]
+pub struct PreviewQuery {
+    /// A live session whose host secret the request carries as its bearer.
+    pub session: Option<String>,
+}
+
+/// `GET /api/quizzes/{id}`: the host preview of one quiz (the host key or a live session's host
+/// secret first, on a server with a key).
 pub async fn preview(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Path(id): Path<String>,
+    Query(query): Query<PreviewQuery>,
 ) -> Result<Response, ApiError> {
+    if let Some(key) = &state.host_key {
+        let ip = crate::guard::client_ip(peer, &headers, state.guard.trusted());
+        if state.guard.may_try(ip).is_err() {
+            return Err(ApiError::RateLimited);
+        }
+        let hosts_a_session = || {
+            let (code, secret) = (query.session.as_deref()?, bearer(&headers)?);
+            let handle = state.registry.get(code)?;
+            handle.is_host_secret(secret).then_some(())
+        };
+        if !key.verify_headers(&headers) && hosts_a_session().is_none() {
+            state.guard.failed(ip);
+            return Err(ApiError::BadHostKey);
+        }
+    }
     let quiz = state.library.get(&id).ok_or(ApiError::UnknownQuiz)?;
     Ok(Json(&QuizPreview::of(&quiz)).into_response())
 }

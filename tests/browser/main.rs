@@ -9,6 +9,7 @@ mod a11y;
 mod device;
 mod finish;
 mod harness;
+mod host_key;
 mod lesson;
 mod pages;
 mod paused;

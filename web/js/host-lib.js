@@ -2,7 +2,8 @@
  * and "Start" (POST /api/sessions, with the host key when the server asks for one).
  * ES2017 at most; text from quizzes is always inserted as text.
  *
- * data-testid: quiz-list, quiz-<id>, quiz-open-<id>, library-error,
+ * data-testid: quiz-list, quiz-<id>, quiz-open-<id>, library-error, library-key-form,
+ *   library-key-why, library-host-key, library-key-go,
  *   prepare-back, prepare-title, prepare-meta, content-warning, question-list, q-check-<id>,
  *   select-all, select-core, select-none, duration, duration-how,
  *   opt-label, label-reminder, opt-mode-reflection, opt-mode-challenge, opt-timers, opt-close-all,
@@ -15,7 +16,8 @@
   var H = global.LoupeHost;
   var t = function (k, v) { return L.t(k, v); };
 
-  var lib = { quizzes: null, error: null, preview: null, selected: {}, hostKey: null, timersTouched: false, built: null };
+  var lib = { quizzes: null, error: null, preview: null, selected: {}, hostKey: null, timersTouched: false, built: null,
+    keyFor: null };
 
   // ---------------------------------------------------------------- library
 
@@ -71,8 +73,22 @@
 
   // ---------------------------------------------------------------- preparation
 
+  /** The header that carries the host key, once the teacher typed it. */
+  function keyHeaders() { return lib.hostKey ? { 'X-Loupe-Host-Key': lib.hostKey } : {}; }
+
+  /** A server with a host key shows a quiz's answers only with it: ask for it, then open `id`. */
+  function askKey(id, wrong) {
+    lib.keyFor = id;
+    var form = L.$('#lib-key-form');
+    L.$('#lib-key-why').textContent = t(wrong ? 'host.key.wrong' : 'host.key.needed_preview');
+    form.hidden = false;
+    L.$('#lib-host-key').focus();
+  }
+
   function openPrepare(id) {
-    L.api('GET', '/api/quizzes/' + encodeURIComponent(id)).then(function (p) {
+    L.api('GET', '/api/quizzes/' + encodeURIComponent(id), undefined, keyHeaders()).then(function (p) {
+      L.$('#lib-key-form').hidden = true;
+      lib.keyFor = null;
       lib.preview = p;
       lib.selected = {};
       p.questions.forEach(function (q) { lib.selected[q.id] = true; });
@@ -81,7 +97,13 @@
       H.show('prepare');
       L.$('#prep-title').setAttribute('tabindex', '-1');
       L.$('#prep-title').focus();
-    }).catch(function () {
+    }).catch(function (e) {
+      if (e && e.status === 401) {
+        var wrong = !!lib.hostKey;
+        lib.hostKey = null;
+        askKey(id, wrong);
+        return;
+      }
       H.notice(t('host.library.error'), 'error');
     });
   }
@@ -225,7 +247,7 @@
     if (contact) body.local_contact = contact;
     var keyBox = L.$('#host-key');
     if (!L.$('#host-key-box').hidden && keyBox.value) lib.hostKey = keyBox.value;
-    var headers = lib.hostKey ? { 'X-Loupe-Host-Key': lib.hostKey } : {};
+    var headers = keyHeaders();
     L.$('#create').disabled = true;
     L.$('#prep-error').hidden = true;
     L.api('POST', '/api/sessions', body, headers).then(function (c) {
@@ -253,6 +275,14 @@
 
   function setup() {
     L.$('#prep-back').addEventListener('click', function () { H.show('library'); });
+    L.$('#lib-key-form').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var box = L.$('#lib-host-key');
+      if (!box.value || !lib.keyFor) { box.focus(); return; }
+      lib.hostKey = box.value;
+      box.value = '';
+      openPrepare(lib.keyFor);
+    });
     L.$('#sel-all').addEventListener('click', function () { setSelection(function () { return true; }); });
     L.$('#sel-core').addEventListener('click', function () { setSelection(function (q) { return q.core; }); });
     L.$('#sel-none').addEventListener('click', function () { setSelection(function () { return false; }); });

@@ -278,11 +278,17 @@
     return p;
   }
 
-  /** Loads the quiz preview of the running session, for question texts after a reload. */
-  H.loadPreview = function (quizId, cached) {
+  /**
+   * Loads the quiz preview of session `rec`, for question texts after a reload; its host secret
+   * stands for the host key on a server that has one.
+   */
+  H.loadPreview = function (rec, cached) {
+    var quizId = rec && rec.quiz;
     if (!quizId) return Promise.resolve(null);
     if (cached && cached.id === quizId) return Promise.resolve(applyPreview(cached));
-    return L.api('GET', '/api/quizzes/' + encodeURIComponent(quizId)).then(applyPreview)
+    var path = '/api/quizzes/' + encodeURIComponent(quizId) + '?session=' + encodeURIComponent(rec.code);
+    return L.api('GET', path, undefined, { 'Authorization': 'Bearer ' + rec.host_secret })
+      .then(applyPreview)
       .catch(function () { return null; });
   };
 
@@ -297,7 +303,7 @@
     L.store.set('host.current', rec.code);
     if (rec.screen_token) L.store.set('screen.' + rec.code, rec.screen_token);
     if (rec.join_url) L.store.set('screen.' + rec.code + '.url', rec.join_url);
-    H.loadPreview(rec.quiz, cached);
+    H.loadPreview(rec, cached);
     var conn = new L.Session({
       role: 'host',
       code: rec.code,
