@@ -11,6 +11,7 @@ mod finish;
 mod harness;
 mod lesson;
 mod pages;
+mod remote;
 mod run;
 mod texts;
 
