@@ -423,6 +423,36 @@ impl Client {
         self.hello(Role::Host, code, Some(host_secret)).await
     }
 
+    /// Says hello as a host with a phone remote's credential (from `POST /api/remote/claim`)
+    /// before the console answered: returns the phone's number from `pairing_waiting`. If the
+    /// console accepts, the `welcome` and snapshot follow on this socket; if it refuses, an
+    /// `error` `pairing_refused` and close 4003.
+    pub async fn hello_waiting(&mut self, code: &str, credential: &str) -> Result<u32> {
+        let hello = ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            role: Role::Host,
+            code: code.to_owned(),
+            secret: Some(credential.to_owned()),
+            ticket: None,
+        };
+        self.send(&hello).await?;
+        let env = self
+            .recv_until(DEFAULT_TIMEOUT, |m| {
+                matches!(
+                    m,
+                    ServerMsg::PairingWaiting { .. }
+                        | ServerMsg::Welcome { .. }
+                        | ServerMsg::Error { .. }
+                )
+            })
+            .await?;
+        match env.msg {
+            ServerMsg::PairingWaiting { device } => Ok(device),
+            ServerMsg::Error { code, message, .. } => Err(ClientError::Refused { code, message }),
+            other => Err(ClientError::Unexpected(msg_type(&other))),
+        }
+    }
+
     /// Says hello as the projector with the screen token.
     pub async fn hello_screen(&mut self, code: &str, screen_token: &str) -> Result<Welcome> {
         self.hello(Role::Screen, code, Some(screen_token)).await

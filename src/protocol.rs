@@ -19,7 +19,8 @@ pub const MAX_HOST_MESSAGE: usize = 64 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// The teacher's console or phone remote; authenticated by the host secret.
+    /// The teacher's console (authenticated by the host secret) or a phone remote the console
+    /// paired (authenticated by that device's own credential).
     Host,
     /// A pupil's phone; joins without credentials or resumes with its token.
     Player,
@@ -117,6 +118,22 @@ pub enum ClientMsg {
     },
     /// Host: end the session for everyone ("finish and clear"); it cannot be resumed.
     End,
+    /// Console only (the host secret): let the phone that claimed the pairing code drive the
+    /// lesson, with its own credential.
+    AcceptDevice {
+        /// The device's number, from [`ServerMsg::Devices`].
+        device: u32,
+    },
+    /// Console only: refuse the phone that claimed the pairing code; its attempt ends.
+    RefuseDevice {
+        /// The device's number, from [`ServerMsg::Devices`].
+        device: u32,
+    },
+    /// Console only: disconnect a paired device at once; its credential stops working.
+    RevokeDevice {
+        /// The device's number, from [`ServerMsg::Devices`].
+        device: u32,
+    },
 }
 
 /// The `type` of every client message, as sent on the wire (tells an unknown type from a
@@ -141,6 +158,9 @@ pub const CLIENT_MESSAGE_TYPES: &[&str] = &[
     "unlock",
     "remove",
     "end",
+    "accept_device",
+    "refuse_device",
+    "revoke_device",
 ];
 
 fn first_round() -> u8 {
@@ -181,6 +201,9 @@ impl ClientMsg {
             ClientMsg::Unlock => "unlock",
             ClientMsg::Remove { .. } => "remove",
             ClientMsg::End => "end",
+            ClientMsg::AcceptDevice { .. } => "accept_device",
+            ClientMsg::RefuseDevice { .. } => "refuse_device",
+            ClientMsg::RevokeDevice { .. } => "revoke_device",
         }
     }
 }
@@ -556,6 +579,20 @@ pub enum ServerMsg {
         /// All requests this session.
         total: u32,
     },
+    /// To a phone that claimed a pairing code: the teacher has not answered yet on the console.
+    /// A `welcome` follows if they accept; an `error` `pairing_refused` and close 4003 if not.
+    PairingWaiting {
+        /// This phone's number in the session ("Phone 1"), also shown on the console.
+        device: u32,
+    },
+    /// Console only (the host secret): phones waiting for the teacher's answer, and the devices
+    /// that can drive the lesson. Sent when the console attaches and whenever either changes.
+    Devices {
+        /// Numbers of the phones that claimed a pairing code and wait for accept or refuse.
+        waiting: Vec<u32>,
+        /// Paired devices not revoked, oldest first.
+        devices: Vec<DeviceEntry>,
+    },
     /// The session has ended; the socket is closed after this.
     Ended,
     /// Reply to [`ClientMsg::Ping`].
@@ -582,6 +619,17 @@ pub struct PlayerEntry {
     pub id: String,
     /// Pseudonym.
     pub name: String,
+}
+
+/// A paired device as the console lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceEntry {
+    /// Its number in the session ("Phone 1").
+    pub device: u32,
+    /// When the teacher accepted it (Unix ms, the server's clock).
+    pub paired_unix_ms: u64,
+    /// Whether it is connected now.
+    pub connected: bool,
 }
 
 /// Why something was refused.
@@ -630,6 +678,12 @@ pub enum ErrorCode {
     UnknownPlayer,
     /// The question has no timer.
     NoTimer,
+    /// To a phone waiting to pair: the teacher refused it on the console.
+    PairingRefused,
+    /// A device command names no waiting or paired device.
+    UnknownDevice,
+    /// The session has as many paired devices as it accepts.
+    TooManyDevices,
     /// Too many messages: slow down (the connection is closed if it goes on).
     RateLimited,
     /// The server is busy saving; send the same message again shortly.
@@ -652,6 +706,8 @@ pub mod close {
     pub const UNKNOWN_SESSION: u16 = 4004;
     /// Protocol version not supported.
     pub const VERSION: u16 = 4005;
+    /// The teacher disconnected this paired device; its credential no longer works.
+    pub const REVOKED: u16 = 4006;
     /// The connection could not keep up (its queue filled); resume.
     pub const TOO_SLOW: u16 = 4008;
     /// No `hello` in time, or the heartbeat was missed.
@@ -730,6 +786,7 @@ mod decode_props {
         "options",
         "nonce",
         "player",
+        "device",
         "type",
     ];
 
@@ -828,6 +885,9 @@ mod decode_props {
             any::<u64>().prop_map(|nonce| ClientMsg::Ping { nonce }),
             ".{0,12}".prop_map(|question| ClientMsg::ShowResults { question }),
             ".{0,12}".prop_map(|player| ClientMsg::Remove { player }),
+            any::<u32>().prop_map(|device| ClientMsg::AcceptDevice { device }),
+            any::<u32>().prop_map(|device| ClientMsg::RefuseDevice { device }),
+            any::<u32>().prop_map(|device| ClientMsg::RevokeDevice { device }),
         ]
     }
 

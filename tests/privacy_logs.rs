@@ -512,8 +512,19 @@ async fn whole_session(level: &str) -> anyhow::Result<()> {
     secrets.push(token.to_owned());
     let claim = json!({ "token": token });
     let http = HttpClient::new(&base)?;
-    ensure!(http.post_json("/api/remote/claim", &claim).await?.status == 200);
+    let claimed = http.post_json("/api/remote/claim", &claim).await?;
+    ensure!(claimed.status == 200, "claim: {claimed:?}");
     ensure!(http.post_json("/api/remote/claim", &claim).await?.status == 410);
+    // The phone waits, the console accepts it, then revokes it: its credential is a secret too.
+    let claimed: serde_json::Value = serde_json::from_str(&claimed.body)?;
+    let credential = claimed["credential"].as_str().context("credential")?;
+    secrets.push(credential.to_owned());
+    let mut phone = Client::connect(&ws_url).await?;
+    let device = phone.hello_waiting(&s.code, credential).await?;
+    host.send(&ClientMsg::AcceptDevice { device }).await?;
+    until(&mut phone, |m| matches!(m, ServerMsg::Welcome { .. })).await?;
+    host.send(&ClientMsg::RevokeDevice { device }).await?;
+    phone.recv_close(T).await?;
     pupils[0] = Client::connect(&ws_url).await?;
     pupils[0].hello_player(&s.code, Some(&tokens[0])).await?;
 

@@ -8,7 +8,7 @@
 //! | `POST /api/sessions` | create a session (needs `X-Loupe-Host-Key` when the server has a key) |
 //! | `GET /api/sessions/{code}/qr.svg` | QR code of the join link |
 //! | `POST /api/sessions/{code}/remote` | a 60-second, single-use phone-remote pairing (needs `Authorization: Bearer <host_secret>`) |
-//! | `POST /api/remote/claim` | trade a pairing token for the session code and host secret, once |
+//! | `POST /api/remote/claim` | trade a pairing token, once, for the session code and a credential of the phone's own, which works once the console accepts the phone |
 //! | `GET /api/reports/{code}` | a finished session's summary (needs `Authorization: Bearer <host_secret>`) |
 //! | `GET /api/reports/{code}/csv` | the same as a CSV download |
 //! | `GET /ws` | the WebSocket ([`crate::ws::upgrade`]) |

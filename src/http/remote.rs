@@ -1,12 +1,15 @@
-//! The phone remote: a QR code valid 60 seconds and once that hands the host secret to the teacher's phone.
+//! Pairing the phone remote: a 60-second single-use QR code that gets a phone its own credential, for the console to accept.
 //!
 //! `POST /api/sessions/{code}/remote` (with `Authorization: Bearer <host_secret>`) issues a
 //! pairing token of 128 random bits and answers the remote's address, `<public_url>/remote#<token>`
 //! (a fragment: browsers never send it to a server or put it in a `Referer`), with its QR code.
-//! `POST /api/remote/claim {"token": "…"}` trades the token for `{"code", "host_secret"}` once;
-//! afterwards, and after [`PAIRING_TTL`], it answers 410 `expired`, so a photo of the QR code taken
-//! by a pupil is useless. Tokens are kept only hashed, in memory (a restart forgets them), next to
-//! the secret they unlock; only the newest token of a session is valid.
+//! `POST /api/remote/claim {"token": "…"}` trades the token, once, for `{"code", "credential"}`:
+//! a fresh 128-bit credential for this phone alone, never the host secret. The session's actor is
+//! told (only the credential's hash crosses), the console stops showing the QR code and asks the
+//! teacher to accept or refuse the phone; until then the credential opens nothing. A second claim
+//! of the token, or one after [`PAIRING_TTL`], gets 410 `expired`, so a photo of the QR code is
+//! useless. Tokens are kept only hashed, in memory (a restart forgets them); only the newest token
+//! of a session is valid.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -20,7 +23,7 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
-use crate::session::secret;
+use crate::session::{secret, Control};
 
 use super::error::{ApiError, ApiJson};
 use super::qr;
@@ -34,17 +37,17 @@ const MAX_PAIRINGS: usize = 4096;
 /// One waiting pairing.
 struct Pairing {
     code: String,
-    host_secret: String,
     expires: Instant,
 }
 
-/// What a claimed pairing unlocks.
+/// What `POST /api/remote/claim` answers: the phone's own credential, which works once the
+/// teacher accepts the phone on the console.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Claimed {
     /// The session's join code.
     pub code: String,
-    /// Its host secret.
-    pub host_secret: String,
+    /// This device's credential (128 random bits, hex): `hello` as a host with it.
+    pub credential: String,
 }
 
 /// Why a pairing could not be issued.
@@ -73,14 +76,9 @@ impl Pairings {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Issues a token that unlocks `host_secret` of session `code` once, until `now` +
+    /// Issues a token that pairs one phone with session `code`, once, until `now` +
     /// [`PAIRING_TTL`]. Any earlier token of the same session stops working.
-    pub fn issue(
-        &self,
-        code: &str,
-        host_secret: &str,
-        now: Instant,
-    ) -> Result<String, PairingsFull> {
+    pub fn issue(&self, code: &str, now: Instant) -> Result<String, PairingsFull> {
         let mut map = self.lock();
         map.retain(|_, p| p.expires > now && p.code != code);
         if map.len() >= MAX_PAIRINGS {
@@ -91,22 +89,18 @@ impl Pairings {
             secret::hash(&token),
             Pairing {
                 code: code.to_owned(),
-                host_secret: host_secret.to_owned(),
                 expires: now + PAIRING_TTL,
             },
         );
         Ok(token)
     }
 
-    /// Claims `token` at `now`: what it unlocks, once, if it has not expired.
-    pub fn claim(&self, token: &str, now: Instant) -> Option<Claimed> {
+    /// Claims `token` at `now`: the code of the session it pairs with, once, if it has not
+    /// expired.
+    pub fn claim(&self, token: &str, now: Instant) -> Option<String> {
         let mut map = self.lock();
         map.retain(|_, p| p.expires > now);
-        let pairing = map.remove(&secret::hash(token))?;
-        Some(Claimed {
-            code: pairing.code,
-            host_secret: pairing.host_secret,
-        })
+        map.remove(&secret::hash(token)).map(|p| p.code)
     }
 
     /// Number of pairings waiting (expired ones included until the next issue or claim).
@@ -208,7 +202,7 @@ pub async fn create(
     }
     let token = state
         .remotes
-        .issue(&code, host_secret, Instant::now())
+        .issue(&code, Instant::now())
         .map_err(|_| RemoteError::Busy)?;
     let url = format!("{}/remote#{token}", state.public_url);
     let qr_svg = qr::svg(&url).map_err(|e| ApiError::Internal(format!("QR code: {e}")))?;
@@ -221,19 +215,31 @@ pub async fn create(
     Ok(no_store((StatusCode::CREATED, Json(body)).into_response()))
 }
 
-/// `POST /api/remote/claim`: the session code and host secret a pairing token unlocks, once
-/// (410 `expired` afterwards, after 60 s, or once the session is over).
+/// `POST /api/remote/claim`: the session code a pairing token pairs with and a new credential for
+/// this phone, once (410 `expired` afterwards, after 60 s, or once the session is over). The
+/// session's actor learns the credential's hash and asks the console to accept or refuse it.
 pub async fn claim(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ClaimBody>,
 ) -> Result<Response, RemoteError> {
-    let claimed = state
+    let code = state
         .remotes
         .claim(body.token.trim(), Instant::now())
-        .filter(|c| state.registry.get(&c.code).is_some())
         .ok_or(RemoteError::Expired)?;
-    tracing::debug!(session = %claimed.code, "remote pairing claimed");
-    Ok(no_store(Json(claimed).into_response()))
+    let handle = state.registry.get(&code).ok_or(RemoteError::Expired)?;
+    let credential = secret::generate();
+    let claimed = Control::Claimed {
+        credential_hash: secret::hash(&credential),
+    };
+    // Queued before this answer leaves, so the actor knows the credential before the phone's
+    // `hello` (same channel, in order) can arrive.
+    handle
+        .control
+        .send(claimed)
+        .await
+        .map_err(|_| RemoteError::Expired)?;
+    tracing::debug!(session = %code, "remote pairing claimed");
+    Ok(no_store(Json(Claimed { code, credential }).into_response()))
 }
 
 #[cfg(test)]
@@ -244,16 +250,10 @@ mod tests {
     fn a_token_works_once() {
         let pairings = Pairings::default();
         let now = Instant::now();
-        let token = pairings.issue("123456", "secret", now).unwrap();
+        let token = pairings.issue("123456", now).unwrap();
         assert_eq!(token.len(), 32);
         let claimed = pairings.claim(&token, now + Duration::from_secs(5));
-        assert_eq!(
-            claimed,
-            Some(Claimed {
-                code: "123456".into(),
-                host_secret: "secret".into()
-            })
-        );
+        assert_eq!(claimed.as_deref(), Some("123456"));
         assert_eq!(pairings.claim(&token, now + Duration::from_secs(6)), None);
         assert!(pairings.is_empty());
     }
@@ -262,9 +262,9 @@ mod tests {
     fn a_token_expires_after_sixty_seconds() {
         let pairings = Pairings::default();
         let now = Instant::now();
-        let token = pairings.issue("123456", "secret", now).unwrap();
+        let token = pairings.issue("123456", now).unwrap();
         assert_eq!(pairings.claim(&token, now + PAIRING_TTL), None);
-        let token = pairings.issue("123456", "secret", now).unwrap();
+        let token = pairings.issue("123456", now).unwrap();
         assert!(pairings
             .claim(&token, now + PAIRING_TTL - Duration::from_millis(1))
             .is_some());
@@ -274,20 +274,20 @@ mod tests {
     fn only_the_newest_token_of_a_session_works() {
         let pairings = Pairings::default();
         let now = Instant::now();
-        let old = pairings.issue("123456", "s1", now).unwrap();
-        let other = pairings.issue("654321", "s2", now).unwrap();
-        let new = pairings.issue("123456", "s1", now).unwrap();
+        let old = pairings.issue("123456", now).unwrap();
+        let other = pairings.issue("654321", now).unwrap();
+        let new = pairings.issue("123456", now).unwrap();
         assert_ne!(old, new);
         assert_eq!(pairings.claim(&old, now), None);
-        assert_eq!(pairings.claim(&new, now).unwrap().host_secret, "s1");
-        assert_eq!(pairings.claim(&other, now).unwrap().code, "654321");
+        assert_eq!(pairings.claim(&new, now).as_deref(), Some("123456"));
+        assert_eq!(pairings.claim(&other, now).as_deref(), Some("654321"));
     }
 
     #[test]
     fn tokens_are_kept_only_hashed_and_unknown_ones_fail() {
         let pairings = Pairings::default();
         let now = Instant::now();
-        let token = pairings.issue("123456", "secret", now).unwrap();
+        let token = pairings.issue("123456", now).unwrap();
         assert!(!pairings.lock().contains_key(&token));
         assert!(pairings.lock().contains_key(&secret::hash(&token)));
         assert_eq!(pairings.claim("not-a-token", now), None);
@@ -300,11 +300,11 @@ mod tests {
         let pairings = Pairings::default();
         let now = Instant::now();
         for i in 0..MAX_PAIRINGS {
-            pairings.issue(&format!("{i:06}"), "s", now).unwrap();
+            pairings.issue(&format!("{i:06}"), now).unwrap();
         }
-        assert_eq!(pairings.issue("999999", "s", now), Err(PairingsFull));
+        assert_eq!(pairings.issue("999999", now), Err(PairingsFull));
         // A minute later the old ones are gone and new ones can be issued.
-        assert!(pairings.issue("999999", "s", now + PAIRING_TTL).is_ok());
+        assert!(pairings.issue("999999", now + PAIRING_TTL).is_ok());
         assert_eq!(pairings.len(), 1);
     }
 

@@ -1,10 +1,12 @@
 //! `GET /api/reports/{code}` and `GET /api/reports/{code}/csv`: a finished session's anonymous
-//! summary, for whoever holds that session's host secret.
+//! summary, for whoever holds that session's host secret or the credential of a phone remote the
+//! teacher kept paired until the session ended.
 //!
-//! The secret travels in `Authorization: Bearer <host_secret>` (never in the URL, so it stays out
-//! of browser history and proxy logs); it is hashed at once and only the hash is compared, by
-//! SQLite, with the hash kept in the report. A wrong secret and an unknown code get the same 404,
-//! so the endpoint does not say which codes had a session.
+//! The secret travels in `Authorization: Bearer <secret>` (never in the URL, so it stays out of
+//! browser history and proxy logs); it is hashed at once and only the hash is compared, by SQLite,
+//! with the hashes kept with the report (the host secret's, and each kept device's; a device
+//! revoked before the end is not among them). A wrong secret and an unknown code get the same
+//! 404, so the endpoint does not say which codes had a session.
 
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -95,7 +97,8 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)
 }
 
-/// Finds the report of `code` readable with the request's host secret.
+/// Finds the report of `code` readable with the request's secret (the host secret, or a kept
+/// device's credential).
 async fn lookup(
     state: &AppState,
     code: String,
@@ -103,13 +106,13 @@ async fn lookup(
 ) -> Result<Report, ReportError> {
     let store = state.store.clone().ok_or(ReportError::NoStore)?;
     // Hash at once: only the hash crosses into the blocking task, and nothing here logs either.
-    let host_hash = secret::hash(bearer(headers).ok_or(ReportError::NoSecret)?);
+    let key_hash = secret::hash(bearer(headers).ok_or(ReportError::NoSecret)?);
     if !is_join_code(&code) {
         return Err(ReportError::UnknownReport);
     }
     let found = tokio::task::spawn_blocking(move || {
         let conn = store.reader().map_err(|e| e.to_string())?;
-        reports::find(&conn, &code, &host_hash).map_err(|e| e.to_string())
+        reports::find(&conn, &code, &key_hash).map_err(|e| e.to_string())
     })
     .await
     .map_err(|e| ReportError::Internal(format!("report lookup task: {e}")))?

@@ -3,7 +3,9 @@
 //! It polls host commands and attachments first (`biased`), then pupil input in batches, then
 //! its deadlines (question timer, coalesced counts, help batches, host away). Every decision is
 //! journalled before it is applied; visible effects wait in `pending` until the journal says
-//! their events are durable.
+//! their events are durable. Phone remotes (pairing, accept, refuse, revoke) are in `devices`.
+
+mod devices;
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -92,6 +94,10 @@ pub struct Actor {
     help: HelpAlerts,
     host_away_since: Option<Instant>,
     last_touch: Instant,
+    /// Phones that claimed the pairing code and wait for the console's answer.
+    waiting: Vec<devices::Waiting>,
+    /// The number the next phone to claim gets.
+    next_device: u32,
 }
 
 impl Actor {
@@ -102,6 +108,7 @@ impl Actor {
             limits.help_window.as_millis() as Millis,
             machine.help_total(),
         );
+        let next_device = machine.last_device_number() + 1;
         Actor {
             machine,
             journal,
@@ -115,6 +122,8 @@ impl Actor {
             help,
             host_away_since: Some(Instant::now()),
             last_touch: Instant::now(),
+            waiting: Vec::new(),
+            next_device,
         }
     }
 
@@ -159,6 +168,7 @@ impl Actor {
             self.release();
             if self.machine.is_ended() && self.pending.is_empty() {
                 self.conns.close_all(close::ENDED);
+                self.close_waiting(close::ENDED);
                 self.journal.end(crate::store::report_of(
                     &self.machine,
                     crate::store::unix_ms(),
@@ -184,6 +194,7 @@ impl Actor {
         }
         self.release();
         self.conns.close_all(close::RESTART);
+        self.close_waiting(close::RESTART);
     }
 
     fn now_ms(&self) -> Millis {
@@ -276,14 +287,16 @@ impl Actor {
     fn refuse(&mut self, conn: ConnId, reject: Reject, in_reply_to: &str) {
         if let Reject::Refused { code, message } = reject {
             let in_reply_to = Some(in_reply_to.to_owned());
-            self.queue(
-                conn,
-                ServerMsg::Error {
-                    code,
-                    message,
-                    in_reply_to,
-                },
-            );
+            let msg = ServerMsg::Error {
+                code,
+                message,
+                in_reply_to,
+            };
+            // A phone still waiting for the console is not attached: answer it on its own link.
+            if self.conns.role_of(conn).is_none() && self.reply_waiting(conn, &msg) {
+                return;
+            }
+            self.queue(conn, msg);
         }
     }
 
@@ -352,15 +365,28 @@ impl Actor {
                 ticket,
                 link,
             } => self.attach(conn, role, secret, ticket, link),
-            Control::Detach { conn } => match self.conns.detach(conn) {
-                Some(Role::Player) => self.presence.dirty = true,
-                Some(Role::Host) if self.conns.hosts() == 0 => {
-                    self.host_away_since = Some(Instant::now());
+            Control::Detach { conn } => {
+                let device = self.conns.device_of(conn);
+                match self.conns.detach(conn) {
+                    Some(Role::Player) => self.presence.dirty = true,
+                    Some(Role::Host) if self.conns.hosts() == 0 => {
+                        self.host_away_since = Some(Instant::now());
+                    }
+                    _ => {}
                 }
-                _ => {}
-            },
+                if device.is_some() {
+                    self.send_devices();
+                }
+                self.forget_waiting(conn);
+            }
+            Control::Claimed { credential_hash } => self.on_claimed(credential_hash),
+            Control::Device { conn, cmd, name } => self.on_device(conn, cmd, name),
             Control::Host { conn, cmd, name } => {
-                if self.conns.role_of(conn) != Some(Role::Host) {
+                let revoked = self
+                    .conns
+                    .device_of(conn)
+                    .is_some_and(|d| !self.machine.device_active(d));
+                if self.conns.role_of(conn) != Some(Role::Host) || revoked {
                     let reject = Reject::refused(
                         ErrorCode::NotAllowed,
                         "host commands need the host secret",
@@ -421,6 +447,7 @@ impl Actor {
         ticket: Option<String>,
         link: ConnLink,
     ) {
+        let mut device = None;
         let (viewer, token) = match (role, secret) {
             (Role::Host, Some(s)) if secret::matches(&s, &self.machine.host_hash) => {
                 (Viewer::Host, None)
@@ -428,6 +455,19 @@ impl Actor {
             (Role::Screen, Some(s)) if secret::matches(&s, &self.machine.screen_hash) => {
                 (Viewer::Screen, None)
             }
+            // Not the host secret: a paired device's credential, or a phone waiting for the
+            // teacher's answer; anything else is refused exactly like a wrong secret.
+            (Role::Host, Some(s)) => match self.device_hello(&s) {
+                devices::Hello::Paired(n) => {
+                    device = Some(n);
+                    (Viewer::Host, None)
+                }
+                devices::Hello::Waiting(i) => return self.wait_for_teacher(i, conn, link),
+                devices::Hello::Unknown => {
+                    let (code, message) = wrong_secret(role);
+                    return self.turn_away(link, code, message);
+                }
+            },
             (Role::Host | Role::Screen, _) => {
                 let (code, message) = wrong_secret(role);
                 return self.turn_away(link, code, message);
@@ -473,12 +513,29 @@ impl Actor {
                 (Viewer::Pupil(pupil), Some(token))
             }
         };
+        self.admit(conn, role, viewer, token, device, link);
+    }
+
+    /// Registers a connection whose `hello` was accepted (or a waiting phone the teacher just
+    /// accepted) and queues its welcome and snapshot.
+    fn admit(
+        &mut self,
+        conn: ConnId,
+        role: Role,
+        viewer: Viewer,
+        token: Option<String>,
+        device: Option<u32>,
+        link: ConnLink,
+    ) {
         let pupil = match viewer {
             Viewer::Pupil(p) => Some(p),
             Viewer::Host | Viewer::Screen => None,
         };
         let seq = self.machine.seq;
         self.conns.attach(conn, role, pupil, link, seq);
+        if let Some(n) = device {
+            self.conns.set_device(conn, n);
+        }
         match role {
             Role::Host => self.host_away_since = None,
             Role::Player => self.presence.dirty = true,
@@ -517,6 +574,9 @@ impl Actor {
         if role == Role::Host && self.help.announced() > 0 {
             let total = self.help.announced();
             self.queue(conn, ServerMsg::HelpRequests { new: 0, total });
+        }
+        if role == Role::Host {
+            self.devices_attached(conn, device);
         }
     }
 

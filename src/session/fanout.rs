@@ -14,6 +14,8 @@ use crate::protocol::{close, Envelope, Role, ServerMsg};
 struct Conn {
     role: Role,
     pupil: Option<PupilId>,
+    /// A host connection of a paired device (its number); `None` for the console's secret.
+    device: Option<u32>,
     link: ConnLink,
     /// Sequence number its snapshot reflects: broadcasts up to it are already in the snapshot.
     since: u64,
@@ -92,6 +94,7 @@ impl Conns {
             Conn {
                 role,
                 pupil,
+                device: None,
                 link,
                 since,
                 order,
@@ -103,6 +106,56 @@ impl Conns {
     /// news to exactly the connections attached before this ([`Fresh::Live`]).
     pub fn stamp(&self) -> u64 {
         self.attaches
+    }
+
+    /// Marks a host connection as a paired device's (it authenticated with its credential).
+    pub fn set_device(&mut self, conn: ConnId, device: u32) {
+        if let Some(c) = self.all.get_mut(&conn) {
+            c.device = Some(device);
+        }
+    }
+
+    /// The paired device a host connection speaks for, if it is one.
+    pub fn device_of(&self, conn: ConnId) -> Option<u32> {
+        self.all.get(&conn).and_then(|c| c.device)
+    }
+
+    /// Whether a connection holds the host secret itself (the console), not a device credential.
+    pub fn is_master(&self, conn: ConnId) -> bool {
+        self.all
+            .get(&conn)
+            .is_some_and(|c| c.role == Role::Host && c.device.is_none())
+    }
+
+    /// The connections holding the host secret.
+    pub fn masters(&self) -> Vec<ConnId> {
+        let mut ids: Vec<ConnId> = self
+            .all
+            .iter()
+            .filter(|(_, c)| c.role == Role::Host && c.device.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Whether device `device` has a connection attached.
+    pub fn device_connected(&self, device: u32) -> bool {
+        self.all.values().any(|c| c.device == Some(device))
+    }
+
+    /// Closes every connection of device `device` at once with `code`; returns how many.
+    pub fn close_device(&mut self, device: u32, code: u16) -> usize {
+        let ids: Vec<ConnId> = self
+            .all
+            .iter()
+            .filter(|(_, c)| c.device == Some(device))
+            .map(|(id, _)| *id)
+            .collect();
+        for &id in &ids {
+            self.close(id, code, true);
+        }
+        ids.len()
     }
 
     /// Forgets a connection that ended. Returns its role if it was attached.

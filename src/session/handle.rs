@@ -86,6 +86,34 @@ pub enum Control {
         /// Its wire name (`ClientMsg::name`), for error replies.
         name: &'static str,
     },
+    /// A phone claimed this session's pairing code (`POST /api/remote/claim`): it waits for the
+    /// teacher to accept or refuse it on the console, and will say `hello` with the credential
+    /// whose hash this is.
+    Claimed {
+        /// SHA-256 of the credential handed to the phone, hex.
+        credential_hash: String,
+    },
+    /// Device management from a host connection; only a console holding the host secret is
+    /// obeyed.
+    Device {
+        /// The host connection.
+        conn: ConnId,
+        /// What to do.
+        cmd: DeviceCommand,
+        /// Its wire name, for error replies.
+        name: &'static str,
+    },
+}
+
+/// The console's answers about phone remotes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceCommand {
+    /// Let a waiting phone drive the lesson.
+    Accept(u32),
+    /// Turn a waiting phone away.
+    Refuse(u32),
+    /// Disconnect a paired device for good.
+    Revoke(u32),
 }
 
 /// What a pupil sends once attached.
@@ -132,7 +160,9 @@ pub struct SessionHandle {
 }
 
 impl SessionHandle {
-    /// Whether `secret` is this session's host secret (compared in constant time).
+    /// Whether `secret` is this session's host secret (compared in constant time). Only the
+    /// master secret counts: a paired device's credential never does (it may drive the lesson,
+    /// not pair other phones).
     pub fn is_host_secret(&self, secret: &str) -> bool {
         super::secret::matches(secret, &self.host_hash)
     }

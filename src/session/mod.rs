@@ -17,7 +17,8 @@ pub mod secret;
 
 pub use actor::wrong_secret;
 pub use handle::{
-    ConnCtl, ConnId, ConnLink, Control, PupilInput, PupilMsg, SessionHandle, CONN_QUEUE,
+    ConnCtl, ConnId, ConnLink, Control, DeviceCommand, PupilInput, PupilMsg, SessionHandle,
+    CONN_QUEUE,
 };
 pub use options::{Retention, SessionOptions};
 pub use registry::{CreateError, Created, Limits, Registry};

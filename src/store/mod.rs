@@ -243,6 +243,7 @@ pub fn report_of(session: &Session, now: u64) -> Option<ReportRow> {
     Some(ReportRow {
         code: session.code.clone(),
         host_hash: session.host_hash.clone(),
+        reader_hashes: session.kept_device_hashes(),
         quiz_id: session.quiz.id.clone(),
         quiz_title: session.quiz.title.clone(),
         lang: session.quiz.lang.code().to_owned(),

@@ -28,14 +28,18 @@ pub struct Report {
     pub summary: Summary,
 }
 
-/// The newest report of session `code` readable with this host secret hash.
-pub fn find(conn: &Connection, code: &str, host_hash: &str) -> rusqlite::Result<Option<Report>> {
+/// The newest report of session `code` readable with this key hash: the host secret's, or the
+/// credential's of a device still paired when the session ended.
+pub fn find(conn: &Connection, code: &str, key_hash: &str) -> rusqlite::Result<Option<Report>> {
     conn.query_row(
         "SELECT code, quiz_id, quiz_title, lang, label, created_unix_ms, finished_unix_ms,
                 expires_unix_ms, summary
-         FROM reports WHERE code = ?1 AND host_hash = ?2 AND expires_unix_ms >= ?3
+         FROM reports
+         WHERE code = ?1 AND expires_unix_ms >= ?3
+           AND (host_hash = ?2 OR EXISTS (SELECT 1 FROM report_readers
+                                          WHERE report_id = reports.id AND key_hash = ?2))
          ORDER BY finished_unix_ms DESC LIMIT 1",
-        params![code, host_hash, super::unix_ms() as i64],
+        params![code, key_hash, super::unix_ms() as i64],
         |r| {
             let summary: String = r.get(8)?;
             let summary = serde_json::from_str(&summary).map_err(|e| {

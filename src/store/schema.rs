@@ -6,7 +6,7 @@
 use rusqlite::Connection;
 
 /// Schema version this Loupe writes.
-pub const CURRENT: u32 = 2;
+pub const CURRENT: u32 = 3;
 
 /// Step `i` takes a database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -39,6 +39,14 @@ const MIGRATIONS: &[&str] = &[
      UPDATE reports SET expires_unix_ms = finished_unix_ms + 30 * 86400000;
      CREATE INDEX reports_by_host ON reports (host_hash);
      CREATE INDEX reports_by_expiry ON reports (expires_unix_ms);",
+    // 2 -> 3: the devices (phone remotes) a teacher kept paired until the end may read the report
+    // too: only the SHA-256 of each device's credential, deleted with the report.
+    "CREATE TABLE report_readers (
+        report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        key_hash TEXT NOT NULL,
+        PRIMARY KEY (report_id, key_hash)
+     ) WITHOUT ROWID;
+     CREATE INDEX report_readers_by_key ON report_readers (key_hash);",
 ];
 
 /// The version a database is at.

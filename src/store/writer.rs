@@ -26,6 +26,9 @@ pub struct ReportRow {
     pub code: String,
     /// SHA-256 of the session's host secret: whoever holds the secret may read the report.
     pub host_hash: String,
+    /// SHA-256 of the credential of each phone remote still paired when the session ended (the
+    /// devices the teacher kept): they may read the report too. Nothing about pupils.
+    pub reader_hashes: Vec<String>,
     /// Quiz id.
     pub quiz_id: String,
     /// Quiz title.
@@ -227,6 +230,13 @@ pub fn insert_report(conn: &Connection, r: &ReportRow) -> rusqlite::Result<()> {
             r.summary
         ],
     )?;
+    let report_id = conn.last_insert_rowid();
+    for key_hash in &r.reader_hashes {
+        conn.execute(
+            "INSERT OR IGNORE INTO report_readers (report_id, key_hash) VALUES (?1, ?2)",
+            params![report_id, key_hash],
+        )?;
+    }
     Ok(())
 }
 

@@ -22,7 +22,8 @@ use crate::protocol::{
 };
 use crate::session::machine::HostCommand;
 use crate::session::{
-    wrong_secret, ConnCtl, ConnLink, Control, PupilInput, PupilMsg, SessionHandle, CONN_QUEUE,
+    wrong_secret, ConnCtl, ConnLink, Control, DeviceCommand, PupilInput, PupilMsg, SessionHandle,
+    CONN_QUEUE,
 };
 
 /// A client must say `hello` this soon after connecting.
@@ -414,6 +415,15 @@ async fn route(
             choice,
         }),
         ClientMsg::TalkToAdult => pupil(PupilMsg::Help),
+        ClientMsg::AcceptDevice { device } => {
+            return device_command(handle, me, DeviceCommand::Accept(device), wire_name).await
+        }
+        ClientMsg::RefuseDevice { device } => {
+            return device_command(handle, me, DeviceCommand::Refuse(device), wire_name).await
+        }
+        ClientMsg::RevokeDevice { device } => {
+            return device_command(handle, me, DeviceCommand::Revoke(device), wire_name).await
+        }
         host => {
             let cmd = host_command(host).ok_or((
                 ErrorCode::UnknownType,
@@ -429,6 +439,25 @@ async fn route(
         }
     };
     handle.inputs.send(input).await.map_err(|_| gone(name))
+}
+
+/// Forwards a console's answer about a phone remote; the actor checks it holds the host secret.
+async fn device_command(
+    handle: &SessionHandle,
+    me: Me,
+    cmd: DeviceCommand,
+    name: &'static str,
+) -> Result<(), RouteError> {
+    let control = Control::Device {
+        conn: me.conn,
+        cmd,
+        name,
+    };
+    handle
+        .control
+        .send(control)
+        .await
+        .map_err(|_| gone(Some(name)))
 }
 
 fn gone(name: Option<&'static str>) -> RouteError {
@@ -459,7 +488,10 @@ fn host_command(msg: ClientMsg) -> Option<HostCommand> {
         ClientMsg::Hello { .. }
         | ClientMsg::Answer { .. }
         | ClientMsg::TalkToAdult
-        | ClientMsg::Ping { .. } => return None,
+        | ClientMsg::Ping { .. }
+        | ClientMsg::AcceptDevice { .. }
+        | ClientMsg::RefuseDevice { .. }
+        | ClientMsg::RevokeDevice { .. } => return None,
     })
 }
 
@@ -540,6 +572,7 @@ fn reason(code: Option<u16>) -> &'static str {
     match code {
         Some(close::REPLACED) => "another connection took over",
         Some(close::REMOVED) => "removed by the host",
+        Some(close::REVOKED) => "disconnected by the teacher",
         Some(close::REFUSED) => "refused",
         Some(close::TOO_SLOW) => "too slow; resume",
         Some(close::RESTART) => "server restarting; reconnect shortly",

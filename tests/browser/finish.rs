@@ -1,5 +1,5 @@
-//! The end of the lesson: pairing the teacher's phone as a remote (warning, 60-second QR code),
-//! finishing from the remote, the class summary on the console and the projector, and each
+//! The end of the lesson: pairing the teacher's phone as a remote (warning, 60-second QR code,
+//! accepted on the console once scanned), finishing from the remote, the class summary on the console and the projector, and each
 //! pupil's private score behind a tap.
 
 use crate::device::{tid, until};
@@ -39,6 +39,21 @@ impl Lesson {
         let remote = self.driver.device("remote", Form::Phone, self.lang).await?;
         remote.goto(&url).await?;
         self.remote = Some(remote);
+        // Once scanned, the QR code leaves the console, which asks whether to accept the phone;
+        // the phone waits for that.
+        let r = self.teacher.wait_visible(&tid("pair-ask")).await;
+        r.map_err(|e| anyhow::anyhow!("the console did not ask to accept the phone: {e:#}"))?;
+        let r = self
+            .teacher
+            .wait_hidden(&format!("{} svg", tid("remote-qr")))
+            .await;
+        self.soft("the pairing QR code goes once scanned", r);
+        let r = self
+            .device(Who::Remote)
+            .wait_visible(&tid("remote-waiting"))
+            .await;
+        self.soft("the remote waits for the teacher", r);
+        self.teacher.click(&tid("pair-accept")).await?;
         let r = self
             .device(Who::Remote)
             .wait_visible(&tid("remote-main"))
@@ -66,9 +81,8 @@ impl Lesson {
                 self.lang
             ));
         }
-        self.teacher.click(&tid("remote-hide")).await?;
         let r = self.teacher.wait_hidden(&tid("remote-panel")).await;
-        self.soft("pairing dialog closes", r);
+        self.soft("pairing dialog closes once the phone is accepted", r);
 
         // The remote shows the notes of the question on screen, which the projector never does,
         // even when it pairs after that question closed (host snapshots carry its notes).

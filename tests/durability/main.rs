@@ -16,13 +16,16 @@
 //! - [`retention`]: no per-pupil byte left in the database files after an end or a purge, and
 //!   the report readable with the host secret only;
 //! - [`schema`]: an older database is migrated and its reports still read;
-//! - [`lock`]: a second Loupe on the same data folder refuses to start.
+//! - [`lock`]: a second Loupe on the same data folder refuses to start;
+//! - [`devices`]: paired phone remotes and revocations survive kill -9; the kept one reads the
+//!   report.
 
 #[path = "../common/mod.rs"]
 mod common;
 
 mod chaos;
 mod crash;
+mod devices;
 mod graceful;
 mod lesson;
 mod lock;

@@ -1,18 +1,15 @@
 /* Loupe console tools: keyboard and presentation-clicker shortcuts, the blank screen, full
  * screen, the private panel (notes, answer key, "talk to an adult" count — hidden until asked
- * for, with a "visible if mirrored" warning while shown), the challenge players list, and the
- * phone-remote pairing (a warning, then a QR code valid 60 s and once).
- * ES2017 at most; text is always inserted as text (the QR code SVG from the server is parsed as
- * XML with DOMParser and imported, never assigned as HTML).
+ * for, with a "visible if mirrored" warning while shown) and the challenge players list. The
+ * phone-remote pairing and the device list are in host-remote.js.
+ * ES2017 at most; text is always inserted as text.
  *
  * Shortcuts: PageDown / → / Space = next; PageUp / ← = previous result; B or "." = blank screen;
  *   F = full screen; N = notes (private panel); Escape = leave the blank screen or hide the panel.
  *
  * data-testid: cmd-private, cmd-blank, cmd-blank-end, cmd-fullscreen, blank, blank-back,
  *   private-panel, private-warning, answer-key, notes, help-count, private-hide,
- *   players, players-list, remove-<player id>,
- *   remote-panel, remote-warning, remote-show, remote-cancel, remote-qr, remote-countdown,
- *   remote-hide, remote-error
+ *   players, players-list, remove-<player id>
  */
 (function (global) {
   'use strict';
@@ -132,80 +129,6 @@
     });
   }
 
-  // ---------------------------------------------------------------- phone remote pairing
-
-  var remote = { timer: null, until: 0, opener: null };
-
-  function remoteStep(step) {
-    L.$('#remote-step-warn').hidden = step !== 'warn';
-    L.$('#remote-step-qr').hidden = step !== 'qr';
-  }
-
-  function stopRemoteTimer() {
-    if (remote.timer) global.clearInterval(remote.timer);
-    remote.timer = null;
-  }
-
-  H.openRemote = function () {
-    if (!H.st.session) return;
-    remote.opener = document.activeElement;
-    L.clear(L.$('#remote-qr'));
-    L.$('#remote-error').hidden = true;
-    remoteStep('warn');
-    L.$('#remote-panel').hidden = false;
-    L.$('#remote-show').focus();
-  };
-
-  function closeRemote() {
-    stopRemoteTimer();
-    L.clear(L.$('#remote-qr'));
-    L.$('#remote-panel').hidden = true;
-    if (remote.opener && remote.opener.focus) remote.opener.focus();
-  }
-
-  function tickRemote() {
-    var left = Math.max(0, Math.ceil((remote.until - Date.now()) / 1000));
-    L.$('#remote-countdown').textContent = C.tn('host.remote.countdown', left);
-    if (left <= 0) {
-      stopRemoteTimer();
-      L.clear(L.$('#remote-qr'));
-      remoteStep('warn');
-      var e = L.$('#remote-error');
-      e.textContent = t('host.remote.expired');
-      e.hidden = false;
-      L.$('#remote-show').focus();
-    }
-  }
-
-  function showRemoteCode() {
-    var rec = H.st.session;
-    var err = L.$('#remote-error');
-    err.hidden = true;
-    L.api('POST', '/api/sessions/' + rec.code + '/remote', undefined, { 'Authorization': 'Bearer ' + rec.host_secret })
-      .then(function (r) {
-        var doc = new global.DOMParser().parseFromString(r.qr_svg, 'image/svg+xml');
-        var svg = doc.documentElement;
-        if (!svg || svg.nodeName.toLowerCase() !== 'svg') throw { error: 'internal' };
-        var node = document.importNode(svg, true);
-        node.setAttribute('role', 'img');
-        node.setAttribute('aria-label', t('host.remote.qr_alt'));
-        node.setAttribute('class', 'qr-svg');
-        var box = L.clear(L.$('#remote-qr'));
-        box.setAttribute('data-url', r.url);
-        box.appendChild(node);
-        remote.until = Date.now() + (r.expires_in || 60) * 1000;
-        remoteStep('qr');
-        stopRemoteTimer();
-        tickRemote();
-        remote.timer = global.setInterval(tickRemote, 500);
-        L.$('#remote-hide').focus();
-      })
-      .catch(function (e) {
-        err.textContent = H.errorText(e && e.error ? e.error : 'network');
-        err.hidden = false;
-      });
-  }
-
   // ---------------------------------------------------------------- keyboard
 
   function typing(target) {
@@ -216,7 +139,7 @@
 
   function onKey(ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    if (H.confirmOpen() || !L.$('#remote-panel').hidden) return;
+    if (H.confirmOpen() || (H.remoteOpen && H.remoteOpen())) return;
     var view = H.st.view;
     if (['lobby', 'run', 'end'].indexOf(view) < 0 || typing(ev.target)) return;
     var key = ev.key;
@@ -254,15 +177,6 @@
     L.$('#blank-back').addEventListener('click', function () { H.setBlank(false); });
     L.$('#blank').addEventListener('click', function (ev) { if (ev.target === L.$('#blank')) H.setBlank(false); });
     L.$('#cmd-fullscreen').addEventListener('click', H.toggleFullscreen);
-    L.$('#lobby-remote').addEventListener('click', H.openRemote);
-    L.$('#run-remote').addEventListener('click', H.openRemote);
-    L.$('#remote-show').addEventListener('click', showRemoteCode);
-    L.$('#remote-cancel').addEventListener('click', closeRemote);
-    L.$('#remote-hide').addEventListener('click', closeRemote);
-    L.$('#remote-panel').addEventListener('keydown', function (ev) {
-      if (ev.key === 'Escape') { ev.preventDefault(); closeRemote(); }
-      H.trapFocus(L.$('#remote-panel'), ev);
-    });
     H.afterLang.push(function () { H.setPrivate(privateOpen); });
   }
 

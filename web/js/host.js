@@ -1,7 +1,8 @@
 /* Loupe teacher console (/host): shared state, storage of this browser's sessions, language,
  * the host WebSocket, and the routing between views. The views live in host-lib.js (library and
- * preparation), host-live.js (lobby, running quiz, shortcuts, private notes, phone remote) and
- * host-end.js (summary, exports, past sessions). ES2017 at most; text is always inserted as text.
+ * preparation), host-live.js (lobby, running quiz), host-tools.js (shortcuts, private notes),
+ * host-remote.js (phone remote pairing and devices) and host-end.js (summary, exports, past
+ * sessions). ES2017 at most; text is always inserted as text.
  *
  * The console assumes it is MIRRORED on the projector: notes, answer keys and the "talk to an
  * adult" count stay hidden until asked for (N), behind a visible warning.
@@ -39,7 +40,7 @@
       questions: {}, order: [], question: null, facilitator: {}, answers: null,
       results: {}, reveals: {}, presence: { connected: 0, joined: 0 }, help: 0, helpNew: 0,
       players: [], summary: null, preview: null, ended: false, past: null, view: null,
-      ticket: null
+      ticket: null, devices: null
     };
   }
 
@@ -109,7 +110,7 @@
   H.errorText = function (code) {
     var known = ['wrong_phase', 'no_timer', 'unknown_question', 'unknown_player', 'busy', 'rate_limited',
       'not_allowed', 'session_finished', 'bad_secret', 'unknown_session', 'bad_request', 'too_many_sessions',
-      'bad_host_key', 'unknown_quiz', 'internal', 'expired', 'network'];
+      'bad_host_key', 'unknown_quiz', 'internal', 'expired', 'network', 'unknown_device', 'too_many_devices'];
     return L.t(known.indexOf(code) >= 0 ? 'host.err.' + code : 'host.err.other');
   };
 
@@ -308,7 +309,14 @@
       role: 'host',
       code: rec.code,
       secret: function () { return rec.host_secret; },
-      onWelcome: function (msg) { H.st.info = msg.session; H.st.ticket = msg.ticket || null; },
+      onWelcome: function (msg) {
+        H.st.info = msg.session;
+        H.st.ticket = msg.ticket || null;
+        // The server sends `devices` after the snapshot when there are any: none until then (a
+        // phone that was waiting before a server restart is gone with it).
+        H.st.devices = null;
+        if (H.onDevices) H.onDevices({ waiting: [], devices: [] });
+      },
       onMessage: onMessage,
       onState: function (state, detail) {
         H.st.connState = state;
@@ -403,6 +411,10 @@
       case 'help_requests':
         st.help = msg.total;
         st.helpNew += msg.new;
+        break;
+      case 'devices':
+        st.devices = msg;
+        if (H.onDevices) H.onDevices(msg);
         break;
       case 'ended':
         st.ended = true;

@@ -3,10 +3,14 @@
  * (notes, answer key, the "talk to an adult" count).
  * The pairing token comes in the URL fragment (never sent to a server by the browser); it is
  * removed from the address at once (history.replaceState), then claimed once with
- * POST /api/remote/claim for the session code and host secret, kept in sessionStorage only
- * (this tab; gone when it closes). ES2017 at most; text is always inserted as text.
+ * POST /api/remote/claim for the session code and this phone's own credential (never the host
+ * secret), kept in sessionStorage only (this tab; gone when it closes). The phone then waits
+ * ("Phone N", the number the console shows) until the teacher accepts it on the console; a
+ * refused phone, or one the console disconnects (close 4006), forgets its credential and says so.
+ * ES2017 at most; text is always inserted as text.
  *
- * data-testid: remote-claiming, remote-none, remote-expired, remote-expired-text, remote-ended,
+ * data-testid: remote-claiming, remote-waiting, remote-device, remote-waiting-text,
+ *   remote-refused, remote-revoked, remote-none, remote-expired, remote-expired-text, remote-ended,
  *   remote-main, remote-title, remote-stage, remote-q-text, remote-paused, remote-answers,
  *   remote-presence, remote-help, remote-next, remote-reveal, remote-pause, remote-back,
  *   remote-add-time, remote-notes-toggle, remote-notes, remote-answer-key, remote-finish,
@@ -190,13 +194,22 @@
     renderNotes();
   }
 
+  function deviceLabel() {
+    var n = R.pairing && R.pairing.device;
+    return n ? t('host.remote.device_label', { n: n }) : '';
+  }
+
   function render() {
     L.showView('view-' + R.view);
     if (R.view === 'expired') L.$('#expired-text').textContent = t(R.expired || 'remote.expired_text');
+    if (R.view === 'waiting') {
+      L.$('#r-device').textContent = deviceLabel();
+      L.$('#r-waiting-text').textContent = t('remote.waiting_text', { device: deviceLabel() });
+    }
     if (R.view === 'main') renderMain();
     var c = L.$('#conn');
     var s = R.connState;
-    c.hidden = !R.conn || !s;
+    c.hidden = !R.conn || !s || R.view !== 'main';
     if (!c.hidden) {
       c.className = 'status conn' + (s === 'open' ? ' ok' : s === 'blocked' || s === 'closed' ? ' error' : ' warn');
       c.textContent = t('host.conn.' + s);
@@ -217,6 +230,11 @@
 
   function onMessage(msg) {
     switch (msg.type) {
+      case 'pairing_waiting':
+        R.pairing.device = msg.device;
+        session(false, R.pairing);
+        R.view = 'waiting';
+        break;
       case 'phase':
         R.phase = msg;
         if (msg.question && typeof msg.index === 'number') { R.order[msg.index] = msg.question; saveOrder(); }
@@ -258,20 +276,28 @@
   function connect() {
     var pairing = R.pairing;
     R.order = Array.isArray(pairing.order) ? pairing.order : [];
-    R.view = 'main';
+    // Until the server says: waiting for the teacher, or welcome (already accepted).
+    R.view = 'claiming';
     R.conn = new L.Session({
       role: 'host',
       code: pairing.code,
-      secret: function () { return pairing.host_secret; },
-      onWelcome: function (msg) { R.info = msg.session; },
+      secret: function () { return pairing.credential; },
+      onWelcome: function (msg) { R.info = msg.session; R.view = 'main'; },
       onMessage: onMessage,
       onState: function (state, detail) {
         R.connState = state;
+        var d = detail || {};
+        if (state === 'reconnecting' && d.code === 4006) {
+          // The teacher disconnected this phone on the console: its credential is dead.
+          R.conn.stop();
+          state = 'closed';
+        }
         if (state === 'closed') {
-          var d = detail || {};
           var err = d.error && d.error.code;
           session(false, null);
-          if (d.code === 4000 || d.code === 4004 || err === 'unknown_session') R.view = 'ended';
+          if (d.code === 4006) R.view = 'revoked';
+          else if (err === 'pairing_refused') R.view = 'refused';
+          else if (d.code === 4000 || d.code === 4004 || err === 'unknown_session') R.view = 'ended';
           else { R.view = 'expired'; R.expired = 'remote.refused'; }
         }
         render();
@@ -287,7 +313,7 @@
 
   function claim(token) {
     L.api('POST', '/api/remote/claim', { token: token }).then(function (c) {
-      R.pairing = { code: c.code, host_secret: c.host_secret, order: [] };
+      R.pairing = { code: c.code, credential: c.credential, device: null, order: [] };
       session(false, R.pairing);
       connect();
     }).catch(function (e) {
@@ -365,7 +391,7 @@
         return;
       }
       R.pairing = session(true);
-      if (R.pairing && R.pairing.code && R.pairing.host_secret) connect();
+      if (R.pairing && R.pairing.code && R.pairing.credential) connect();
       else { R.view = hash ? 'expired' : 'none'; render(); }
     });
   }

@@ -43,6 +43,12 @@ impl Session {
                 _ => Err(Reject::Nothing),
             },
             Command::Host(cmd) => self.decide_host(now, cmd),
+            Command::PairDevice {
+                device,
+                credential_hash,
+                unix_ms,
+            } => self.decide_pair(*device, credential_hash, *unix_ms, now),
+            Command::RevokeDevice { device } => self.decide_revoke(*device, now),
         }
     }
 

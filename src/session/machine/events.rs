@@ -148,6 +148,27 @@ pub enum Event {
         /// When.
         at_ms: Millis,
     },
+    /// The teacher accepted, on the console, a phone that claimed the pairing code: it may drive
+    /// the lesson with its own credential (never the host secret).
+    DevicePaired {
+        /// Its number in the session ("Phone 1"), 1 and up.
+        device: u32,
+        /// SHA-256 of its credential, hex.
+        credential_hash: String,
+        /// When.
+        at_ms: Millis,
+        /// Wall-clock time of the pairing (Unix ms), for the console's list only.
+        #[serde(default)]
+        unix_ms: u64,
+    },
+    /// The teacher disconnected a paired device: its credential no longer works.
+    DeviceRevoked {
+        /// Its number.
+        device: u32,
+        /// When.
+        #[serde(default)]
+        at_ms: Millis,
+    },
 }
 
 /// Host commands, after the connection checked the role.
@@ -220,6 +241,21 @@ pub enum Command {
     Host(HostCommand),
     /// A deadline passed; closes a timed question that is due.
     Tick,
+    /// The teacher accepted a waiting phone (the actor checked the master secret and holds the
+    /// phone's credential hash, drawn when it claimed the pairing code).
+    PairDevice {
+        /// The number the phone was given when it claimed.
+        device: u32,
+        /// SHA-256 of its credential.
+        credential_hash: String,
+        /// Wall-clock time (Unix ms), read by the caller.
+        unix_ms: u64,
+    },
+    /// The teacher disconnected a paired device.
+    RevokeDevice {
+        /// Its number.
+        device: u32,
+    },
 }
 
 /// Why a command produced no event.

@@ -6,6 +6,7 @@
 //! scores and ranks are derived from recorded answers, never stored separately from them.
 
 mod decide;
+mod devices;
 mod events;
 mod names;
 mod scoring;
@@ -17,6 +18,7 @@ mod tests;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+pub use devices::{Device, MAX_DEVICES};
 pub use events::{
     Command, Event, HostCommand, Millis, PupilId, Reject, SessionCreated, ADD_TIME_MS, GRACE_MS,
 };
@@ -147,6 +149,8 @@ pub struct Session {
     runs: Vec<QuestionRun>,
     help_total: u32,
     ended: bool,
+    /// Devices paired on the console (phone remotes), revoked ones included.
+    devices: Vec<Device>,
 }
 
 impl Session {
@@ -174,6 +178,7 @@ impl Session {
             runs: vec![QuestionRun::default(); created.quiz.questions.len()],
             help_total: 0,
             ended: false,
+            devices: Vec::new(),
         }
     }
 
@@ -321,6 +326,7 @@ impl Session {
                 self.last_ms = *at_ms;
                 self.ended = true;
             }
+            Event::DevicePaired { .. } | Event::DeviceRevoked { .. } => self.apply_device(event),
         }
     }
 

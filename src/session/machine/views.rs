@@ -56,7 +56,9 @@ impl Session {
             Event::Created(_)
             | Event::PupilJoined { .. }
             | Event::HelpRequested
-            | Event::Skipped { .. } => vec![],
+            | Event::Skipped { .. }
+            | Event::DevicePaired { .. }
+            | Event::DeviceRevoked { .. } => vec![],
             Event::AnswerRecorded {
                 pupil, q, round, ..
             } => self
