@@ -75,4 +75,20 @@ mod tests {
         headers.insert(HOST_KEY_HEADER, "k".parse().unwrap());
         assert!(key.verify_headers(&headers));
     }
+
+    #[test]
+    fn reads_bearer_tokens() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(bearer(&headers), None);
+        for (value, want) in [
+            ("Bearer abc", Some("abc")),
+            ("bearer  abc ", Some("abc")),
+            ("Basic abc", None),
+            ("Bearer ", None),
+            ("Bearer", None),
+        ] {
+            headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+            assert_eq!(bearer(&headers), want, "{value:?}");
+        }
+    }
 }

@@ -26,6 +26,7 @@ use crate::app::AppState;
 use crate::session::{secret, Control};
 
 use super::error::{ApiError, ApiJson};
+use super::host_key::bearer;
 use super::qr;
 use super::sessions::is_join_code;
 
@@ -165,16 +166,6 @@ pub struct ClaimBody {
     pub token: String,
 }
 
-/// The bearer token of `Authorization: Bearer <token>`, if any.
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
-}
-
 /// Answers carrying a secret are never cached.
 fn no_store(mut response: Response) -> Response {
     response
@@ -306,19 +297,5 @@ mod tests {
         // A minute later the old ones are gone and new ones can be issued.
         assert!(pairings.issue("999999", now + PAIRING_TTL).is_ok());
         assert_eq!(pairings.len(), 1);
-    }
-
-    #[test]
-    fn reads_bearer_tokens() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(bearer(&headers), None);
-        headers.insert(header::AUTHORIZATION, "Bearer abc".parse().unwrap());
-        assert_eq!(bearer(&headers), Some("abc"));
-        headers.insert(header::AUTHORIZATION, "bearer  abc ".parse().unwrap());
-        assert_eq!(bearer(&headers), Some("abc"));
-        headers.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
-        assert_eq!(bearer(&headers), None);
-        headers.insert(header::AUTHORIZATION, "Bearer ".parse().unwrap());
-        assert_eq!(bearer(&headers), None);
     }
 }
