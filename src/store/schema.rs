@@ -6,7 +6,7 @@
 use rusqlite::Connection;
 
 /// Schema version this Loupe writes.
-pub const CURRENT: u32 = 2;
+pub const CURRENT: u32 = 3;
 
 /// Step `i` takes a database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -39,6 +39,14 @@ const MIGRATIONS: &[&str] = &[
      UPDATE reports SET expires_unix_ms = finished_unix_ms + 30 * 86400000;
      CREATE INDEX reports_by_host ON reports (host_hash);
      CREATE INDEX reports_by_expiry ON reports (expires_unix_ms);",
+    // 2 -> 3: each report's size, for the cap on their total (`--max-reports-size`); the index
+    // covers the sum and the oldest-first walk without reading the summaries.
+    "ALTER TABLE reports ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+     UPDATE reports SET bytes = length(CAST(code AS BLOB)) + length(CAST(host_hash AS BLOB))
+        + length(CAST(quiz_id AS BLOB)) + length(CAST(quiz_title AS BLOB))
+        + length(CAST(lang AS BLOB)) + COALESCE(length(CAST(label AS BLOB)), 0)
+        + length(CAST(summary AS BLOB)) + 24;
+     CREATE INDEX reports_by_age ON reports (finished_unix_ms, bytes);",
 ];
 
 /// The version a database is at.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{Choice, ErrorCode};
+use crate::protocol::{Choice, EndReason, ErrorCode};
 use crate::quiz::model::Quiz;
 use crate::session::SessionOptions;
 
@@ -147,6 +147,9 @@ pub enum Event {
     Ended {
         /// When.
         at_ms: Millis,
+        /// Why, when it was not the host's `end` (absent in journals written before it existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<EndReason>,
     },
 }
 
@@ -220,6 +223,8 @@ pub enum Command {
     Host(HostCommand),
     /// A deadline passed; closes a timed question that is due.
     Tick,
+    /// The server ends the session by itself (host away too long, maximum life reached).
+    Expire(EndReason),
 }
 
 /// Why a command produced no event.
