@@ -12,6 +12,7 @@ mod harness;
 mod lesson;
 mod pages;
 mod run;
+mod storage;
 mod texts;
 
 /// Problems found along a test that should not stop it (axe violations, raw i18n keys, a wrong
