@@ -149,9 +149,10 @@ impl Store {
             path: path.clone(),
             _lock: std::sync::Arc::new(lock),
         };
-        let restored = store.restore(&conn, options)?;
+        let (restored, owed) = store.restore(&conn, options)?;
         let settings = writer::Settings {
             max_reports_bytes: options.max_reports_bytes,
+            owe_checkpoint: owed,
         };
         std::thread::Builder::new()
             .name("loupe-store".into())
@@ -165,12 +166,12 @@ impl Store {
     }
 
     /// Rebuilds live sessions; ends those that must not come back (aggregates kept, pupils
-    /// purged).
+    /// purged). Also says whether the WAL could not be truncated (the writer then owes it).
     fn restore(
         &self,
         conn: &Connection,
         options: StoreOptions,
-    ) -> Result<Vec<Restored>, StoreError> {
+    ) -> Result<(Vec<Restored>, bool), StoreError> {
         let mut sessions =
             conn.prepare("SELECT code, last_active_unix_ms FROM sessions ORDER BY code")?;
         let rows: Vec<(String, i64)> = sessions
@@ -203,15 +204,8 @@ impl Store {
             let journal = StoreJournal::new(&code, self.tx.clone(), session.seq);
             restored.push(Restored { session, journal });
         }
-        if let Err(left) = checkpoint::truncate(conn, checkpoint::BUSY_TIMEOUT) {
-            tracing::warn!(
-                wal_frames = left.wal_frames,
-                not_copied = left.not_copied,
-                "another program holds the database open: the WAL keeps data of purged sessions \
-                 until Loupe can truncate it"
-            );
-        }
-        Ok(restored)
+        let owed = checkpoint::truncate(conn, checkpoint::BUSY_TIMEOUT).is_err();
+        Ok((restored, owed))
     }
 
     /// A journal for a new session; its first event (`Created`) is appended by the caller.

@@ -90,6 +90,8 @@ pub fn unix_ms() -> u64 {
 pub struct Settings {
     /// Most bytes all reports may take (`--max-reports-size`).
     pub max_reports_bytes: u64,
+    /// The checkpoint at start could not complete: owe it from the first moment.
+    pub owe_checkpoint: bool,
 }
 
 /// Runs until every sender is dropped.
@@ -99,6 +101,9 @@ pub struct Settings {
 /// database does not hold. Meanwhile the queue fills and actors answer "busy".
 pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>, settings: Settings) {
     let mut owed = Owed::default();
+    if settings.owe_checkpoint {
+        owed.after_delete(&conn);
+    }
     loop {
         // While a checkpoint is owed, wake for it even when nothing is queued.
         let first = match owed.due() {
