@@ -59,7 +59,7 @@ impl App {
         let library = crate::quiz::load_library(config.quizzes.as_deref())
             .context("some quizzes are invalid; fix them (or check them with `loupe check`)")?;
         let data_dir = config.data_dir();
-        std::fs::create_dir_all(&data_dir)
+        crate::store::create_data_dir(&data_dir)
             .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
         let open_files = crate::guard::raise_open_file_limit();
         match open_files {
@@ -70,7 +70,7 @@ impl App {
         let tracker = TaskTracker::new();
         let (store, restored) = match config.journal {
             JournalKind::Sqlite => {
-                let (store, restored) = Store::open(&data_dir, config.sync, config.host_grace())?;
+                let (store, restored) = Store::open(&data_dir, config.store_options())?;
                 (Some(store), restored)
             }
             JournalKind::Memory => (None, Vec::new()),

@@ -471,6 +471,6 @@ mod tests {
     #[test]
     fn names_message_types() {
         assert_eq!(msg_type(&ServerMsg::Pong { nonce: 1 }), "pong");
-        assert_eq!(msg_type(&ServerMsg::Ended), "ended");
+        assert_eq!(msg_type(&ServerMsg::Ended { reason: None }), "ended");
     }
 }

@@ -1,4 +1,7 @@
-//! Command line and environment: `loupe [serve]` and `loupe check FILE…`, every serve flag also a `LOUPE_*` variable.
+//! Command line and environment: `loupe [serve]`, `loupe check FILE…` and `loupe purge`, every
+//! serve flag also a `LOUPE_*` variable.
+
+mod parse;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -11,12 +14,22 @@ use crate::guard::{
     Cidr, GuardLimits, DEFAULT_FAILED_JOINS_PER_MINUTE, DEFAULT_FAILED_JOINS_TOTAL_PER_MINUTE,
 };
 use crate::session::Limits;
-use crate::store::SyncMode;
+use crate::store::{StoreOptions, SyncMode};
 
 /// Where Loupe listens unless told otherwise: every interface, so phones on the LAN can join.
 pub const DEFAULT_ADDR: &str = "0.0.0.0:8080";
 /// Minutes a session survives with no host connected.
 pub const DEFAULT_HOST_GRACE_MINUTES: u64 = 30;
+/// Hours a session lives at most (`--max-session-life`): a school day, 7:30 to 19:30, holds any
+/// lesson, an after-school club or a whole prevention day; a console left open in the evening
+/// does not keep pupils' answers on disk overnight.
+pub const DEFAULT_MAX_SESSION_LIFE_HOURS: u64 = 12;
+/// Sessions one address may create per minute (`--new-sessions-per-minute`): a school's
+/// teachers behind one NAT starting their lessons at the bell stay well under it.
+pub const DEFAULT_NEW_SESSIONS_PER_MINUTE: u32 = 30;
+/// Most bytes all stored reports take (`--max-reports-size`): about 25,000 reports of a
+/// 20-question quiz.
+pub const DEFAULT_MAX_REPORTS_SIZE: &str = "256MB";
 /// Most pupils in one session.
 pub const DEFAULT_MAX_PLAYERS: u32 = 10_000;
 /// Most live sessions on one server.
@@ -81,6 +94,33 @@ pub enum Command {
     Serve(Config),
     /// Check quiz files and print every problem as `file:line:column: message`.
     Check(CheckArgs),
+    /// While Loupe is stopped: delete every live session's journal (keeping its anonymous
+    /// report) and every expired report, securely, and print what was deleted.
+    Purge(PurgeArgs),
+}
+
+/// Arguments of `loupe purge`.
+#[derive(Debug, Clone, Args)]
+pub struct PurgeArgs {
+    /// The data folder to purge (the same as `loupe serve`'s).
+    #[arg(long, env = "LOUPE_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+}
+
+impl PurgeArgs {
+    /// The data folder, found as `loupe serve` finds it.
+    pub fn data_dir(&self) -> PathBuf {
+        data_dir_of(self.data.as_ref())
+    }
+}
+
+/// `--data`, else the system data folder + `loupe`, else `./loupe-data`.
+fn data_dir_of(data: Option<&PathBuf>) -> PathBuf {
+    match (data, dirs::data_dir()) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(system)) => system.join("loupe"),
+        (None, None) => PathBuf::from("loupe-data"),
+    }
 }
 
 /// Arguments of `loupe check`.
@@ -216,6 +256,11 @@ pub struct Config {
     #[arg(long, env = "LOUPE_HELP_WINDOW", value_name = "DURATION",
           default_value = "1m", value_parser = parse_grace)]
     pub help_window: Duration,
+    /// Longest a session lives, from its creation (`12h`, `90m`, `2d`; a bare number is hours).
+    /// Then it ends as if its host had ended it, even with a console open, and across restarts.
+    #[arg(long, env = "LOUPE_MAX_SESSION_LIFE", value_name = "DURATION",
+          default_value = "12h", value_parser = parse::session_life)]
+    pub max_session_life: Duration,
 
     /// Where session journals are kept: `sqlite` (in --data; every acknowledged answer survives a
     /// crash) or `memory` (nothing survives the process; for comparison runs).
@@ -257,6 +302,19 @@ pub struct Config {
           default_value_t = DEFAULT_MAX_SESSIONS_PER_ADDRESS, value_parser = parse_positive_usize)]
     pub max_sessions_per_address: usize,
 
+    /// Sessions one address may create per minute, after a burst of as many; over it, creating
+    /// one answers 429 with `Retry-After`.
+    #[arg(long, env = "LOUPE_NEW_SESSIONS_PER_MINUTE", value_name = "N",
+          default_value_t = DEFAULT_NEW_SESSIONS_PER_MINUTE,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub new_sessions_per_minute: u32,
+
+    /// Most space all stored reports may take (`256MB`, `1GB`; KB, MB, GB or KiB, MiB, GiB).
+    /// Over it, expired reports are deleted first, then the oldest (never a live session's data).
+    #[arg(long, env = "LOUPE_MAX_REPORTS_SIZE", value_name = "SIZE",
+          default_value = DEFAULT_MAX_REPORTS_SIZE, value_parser = parse::size)]
+    pub max_reports_size: u64,
+
     /// Failed joins (unknown code, wrong secret or token, locked or full session) allowed per
     /// address per minute, after a burst of half as many. Over it, a new join from that address
     /// waits a second and is refused, unless it is to a session that address is already in.
@@ -294,6 +352,7 @@ impl Default for Config {
             host_key: None,
             host_grace: Duration::from_secs(DEFAULT_HOST_GRACE_MINUTES * 60),
             help_window: crate::session::registry::HELP_WINDOW,
+            max_session_life: Duration::from_secs(DEFAULT_MAX_SESSION_LIFE_HOURS * 3600),
             journal: JournalKind::Sqlite,
             sync: SyncMode::Normal,
             max_players: DEFAULT_MAX_PLAYERS,
@@ -301,6 +360,8 @@ impl Default for Config {
             trusted_proxy: Vec::new(),
             max_connections: None,
             max_sessions_per_address: DEFAULT_MAX_SESSIONS_PER_ADDRESS,
+            new_sessions_per_minute: DEFAULT_NEW_SESSIONS_PER_MINUTE,
+            max_reports_size: 256_000_000,
             failed_joins_per_minute: DEFAULT_FAILED_JOINS_PER_MINUTE,
             failed_joins_total_per_minute: DEFAULT_FAILED_JOINS_TOTAL_PER_MINUTE,
             ready_file: None,
@@ -319,6 +380,7 @@ impl std::fmt::Debug for Config {
             .field("host_key", &self.host_key.as_ref().map(|_| "<redacted>"))
             .field("host_grace", &self.host_grace)
             .field("help_window", &self.help_window)
+            .field("max_session_life", &self.max_session_life)
             .field("journal", &self.journal)
             .field("sync", &self.sync)
             .field("max_players", &self.max_players)
@@ -326,6 +388,8 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxy", &self.trusted_proxy)
             .field("max_connections", &self.max_connections)
             .field("max_sessions_per_address", &self.max_sessions_per_address)
+            .field("new_sessions_per_minute", &self.new_sessions_per_minute)
+            .field("max_reports_size", &self.max_reports_size)
             .field("failed_joins_per_minute", &self.failed_joins_per_minute)
             .field(
                 "failed_joins_total_per_minute",
@@ -353,11 +417,7 @@ impl Config {
 
     /// The data folder: `--data`, else the system data folder + `loupe`, else `./loupe-data`.
     pub fn data_dir(&self) -> PathBuf {
-        match (&self.data, dirs::data_dir()) {
-            (Some(dir), _) => dir.clone(),
-            (None, Some(system)) => system.join("loupe"),
-            (None, None) => PathBuf::from("loupe-data"),
-        }
+        data_dir_of(self.data.as_ref())
     }
 
     /// How long a session survives with no host connected.
@@ -369,9 +429,20 @@ impl Config {
     pub fn limits(&self) -> Limits {
         Limits {
             host_grace: self.host_grace(),
+            max_life: self.max_session_life,
             max_players: self.max_players,
             max_sessions: self.max_sessions,
             help_window: self.help_window,
+        }
+    }
+
+    /// How the store runs.
+    pub fn store_options(&self) -> StoreOptions {
+        StoreOptions {
+            sync: self.sync,
+            host_grace: self.host_grace,
+            max_life: self.max_session_life,
+            max_reports_bytes: self.max_reports_size,
         }
     }
 }
@@ -388,6 +459,7 @@ impl Config {
                 .max_connections
                 .unwrap_or_else(|| crate::guard::default_max_connections(open_files)),
             max_sessions_per_address: self.max_sessions_per_address,
+            new_sessions_per_minute: self.new_sessions_per_minute,
             failed_joins_per_minute: self.failed_joins_per_minute,
             failed_joins_total_per_minute: self.failed_joins_total_per_minute,
         }
@@ -478,6 +550,27 @@ mod tests {
             (c.failed_joins_per_minute, c.failed_joins_total_per_minute),
             (d.failed_joins_per_minute, d.failed_joins_total_per_minute)
         );
+        assert_eq!(
+            (
+                c.max_session_life,
+                c.new_sessions_per_minute,
+                c.max_reports_size
+            ),
+            (
+                d.max_session_life,
+                d.new_sessions_per_minute,
+                d.max_reports_size
+            )
+        );
+    }
+
+    #[test]
+    fn purge_takes_the_data_folder() {
+        let Ok(Command::Purge(a)) = parse(&["loupe", "purge", "--data", "/tmp/x"]) else {
+            panic!("expected purge")
+        };
+        assert_eq!(a.data_dir(), PathBuf::from("/tmp/x"));
+        assert!(parse(&["loupe", "purge", "--addr", "127.0.0.1:1"]).is_err());
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //! - failed joins in total: when a distributed guesser drains the global budget, new joins from
 //!   addresses that failed recently are slowed and refused, while addresses that never failed
 //!   join as usual;
-//! - connections in total (`--max-connections`) and live sessions per address.
+//! - connections in total (`--max-connections`) and live sessions per address;
+//! - sessions *created* per address per minute (`--new-sessions-per-minute`): without a host key
+//!   anyone who reaches the server may create sessions, and each one that ran leaves a report.
 //!
 //! A budget does not stop a class once anything from its address is in: a code this address is
 //! already in (a pupil, the teacher's console or the projector was welcomed with it in the last
@@ -80,6 +82,16 @@ impl Budget {
     fn is_full(&mut self, now: Instant) -> bool {
         self.refill(now);
         self.tokens >= self.burst
+    }
+
+    /// How long until one token is back (zero when there is one now).
+    fn wait(&mut self, now: Instant) -> Duration {
+        self.refill(now);
+        if self.tokens >= 1.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64((1.0 - self.tokens) / self.rate)
+        }
     }
 }
 
@@ -175,6 +187,8 @@ pub struct GuardLimits {
     pub max_connections: usize,
     /// Most live sessions created from one address.
     pub max_sessions_per_address: usize,
+    /// Sessions one address may create per minute, after a burst of as many.
+    pub new_sessions_per_minute: u32,
     /// Failed joins a minute per address, after a burst of half as many.
     pub failed_joins_per_minute: u32,
     /// Failed joins a minute from all addresses, after a burst of a third as many.
@@ -187,6 +201,8 @@ const SWEEP_EVERY: Duration = Duration::from_secs(60);
 #[derive(Debug, Default)]
 struct Counters {
     failures: HashMap<u64, Budget>,
+    /// Sessions created lately, per address (charged on each creation).
+    creations: HashMap<u64, Budget>,
     /// Hash of (address, code) → last welcome: the codes each address is in.
     known: HashMap<u64, Instant>,
     sessions: HashMap<u64, Vec<String>>,
@@ -203,6 +219,7 @@ impl Counters {
             .is_none_or(|t| now.saturating_duration_since(t) >= SWEEP_EVERY);
         if due || self.failures.len() > 10_000 {
             self.failures.retain(|_, b| !b.is_full(now));
+            self.creations.retain(|_, b| !b.is_full(now));
             self.known
                 .retain(|_, at| now.saturating_duration_since(*at) < KNOWN_FOR);
             self.swept = Some(now);
@@ -381,14 +398,38 @@ impl Guard {
         room
     }
 
+    /// Whether `ip` may create a session now, under `--new-sessions-per-minute`; if not, how
+    /// long until it may (for `Retry-After`).
+    pub fn may_create_now(&self, ip: IpAddr) -> Result<(), Duration> {
+        let now = Instant::now();
+        let key = self.key(ip);
+        let mut counters = self.counters();
+        counters.sweep(now);
+        match counters.creations.get_mut(&key) {
+            Some(budget) => match budget.wait(now) {
+                Duration::ZERO => Ok(()),
+                wait => Err(wait),
+            },
+            None => Ok(()),
+        }
+    }
+
     /// Records a session created from `ip`.
     pub fn created(&self, ip: IpAddr, code: &str) {
+        let now = Instant::now();
         let key = self.key(ip);
-        self.counters()
+        let per_minute = self.inner.limits.new_sessions_per_minute;
+        let mut counters = self.counters();
+        counters
             .sessions
             .entry(key)
             .or_default()
             .push(code.to_owned());
+        counters
+            .creations
+            .entry(key)
+            .or_insert_with(|| Budget::per_minute(per_minute, 1))
+            .charge(now);
     }
 
     /// Drops counters that are back to full (nothing to remember).
@@ -429,6 +470,7 @@ mod tests {
             trusted: vec![],
             max_connections: 2,
             max_sessions_per_address: 2,
+            new_sessions_per_minute: 3,
             failed_joins_per_minute: DEFAULT_FAILED_JOINS_PER_MINUTE,
             failed_joins_total_per_minute: DEFAULT_FAILED_JOINS_TOTAL_PER_MINUTE,
         })
@@ -562,6 +604,33 @@ mod tests {
         tokio::time::advance(std::time::Duration::from_secs(31)).await;
         assert!(g.may_try(ip).is_ok());
         assert!(g.counters().failures.is_empty(), "a full counter was kept");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn creations_are_capped_per_address_per_minute() {
+        let g = guard();
+        let ip: IpAddr = "192.0.2.10".parse().unwrap();
+        let other: IpAddr = "192.0.2.11".parse().unwrap();
+        for n in 0..3 {
+            assert_eq!(g.may_create_now(ip), Ok(()));
+            g.created(ip, &format!("10000{n}"));
+        }
+        // A burst of 3, then one every 20 s.
+        let wait = g.may_create_now(ip).unwrap_err();
+        assert!(
+            wait > Duration::from_secs(19) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
+        assert_eq!(g.may_create_now(other), Ok(()));
+        tokio::time::advance(Duration::from_secs(15)).await;
+        let wait = g.may_create_now(ip).unwrap_err();
+        assert!(wait <= Duration::from_secs(5), "{wait:?}");
+        tokio::time::advance(Duration::from_secs(5)).await;
+        assert_eq!(g.may_create_now(ip), Ok(()));
+        // Back to full, the counter is forgotten at the next sweep.
+        tokio::time::advance(Duration::from_secs(120)).await;
+        assert_eq!(g.may_create_now(other), Ok(()));
+        assert!(g.counters().creations.is_empty(), "a full counter was kept");
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! The `loupe` binary: check quiz files, or serve until Ctrl-C / SIGTERM.
+//! The `loupe` binary: check quiz files, purge a stopped Loupe's data, or serve until Ctrl-C /
+//! SIGTERM.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -7,13 +8,14 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use loupe::app::App;
-use loupe::config::{Cli, Command, Config};
+use loupe::config::{Cli, Command, Config, PurgeArgs};
 use tokio_util::sync::CancellationToken;
 
 fn main() -> ExitCode {
     let result = match Cli::parse().into_command() {
         Command::Check(args) => check(&args.expand()),
         Command::Serve(config) => serve(config),
+        Command::Purge(args) => purge(&args),
     };
     match result {
         Ok(code) => code,
@@ -35,6 +37,39 @@ fn check(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     println!("{} files OK", files.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `loupe purge`: deletes live journals and expired reports of a stopped Loupe; prints counts.
+fn purge(args: &PurgeArgs) -> anyhow::Result<ExitCode> {
+    let dir = args.data_dir();
+    let done = match loupe::store::purge_stopped(&dir) {
+        Ok(done) => done,
+        Err(loupe::store::StoreError::Locked(dir)) => anyhow::bail!(
+            "a Loupe is running on {}: stop it first (while it runs, it deletes each session's \
+             pupil data when the session ends)",
+            dir.display()
+        ),
+        Err(e) => return Err(e).context(format!("purging {}", dir.display())),
+    };
+    if !done.found {
+        println!("Nothing to purge: no Loupe database in {}.", dir.display());
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("Purged {}:", dir.display());
+    println!(
+        "- journals of unfinished sessions deleted: {} ({} events: joins, answers, token hashes)",
+        done.journals, done.events
+    );
+    println!(
+        "- anonymous reports made from them: {} (kept for the retention their teacher chose)",
+        done.reports_made
+    );
+    println!("- expired reports deleted: {}", done.expired);
+    println!("- reports kept: {}", done.reports_left);
+    println!(
+        "Deleted data was overwritten, the database compacted and its write-ahead log emptied."
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -594,7 +594,11 @@ pub enum ServerMsg {
         devices: Vec<DeviceEntry>,
     },
     /// The session has ended; the socket is closed after this.
-    Ended,
+    Ended {
+        /// Why, when it was not the host's `end` (absent then, and from older servers).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<EndReason>,
+    },
     /// Reply to [`ClientMsg::Ping`].
     Pong {
         /// The ping's nonce.
@@ -610,6 +614,16 @@ pub enum ServerMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         in_reply_to: Option<String>,
     },
+}
+
+/// Why a session ended without its host's `end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// No host was connected for `--host-grace`.
+    HostAway,
+    /// The session reached `--max-session-life`.
+    MaxLife,
 }
 
 /// A challenge-mode player as the host sees it.

@@ -287,7 +287,8 @@ async fn host_commands_out_of_phase() -> anyhow::Result<()> {
     let (code, seen) = pupils[1].client.recv_close(T).await?;
     assert_eq!(code, Some(close::ENDED));
     assert!(
-        seen.iter().any(|e| e.msg == ServerMsg::Ended),
+        seen.iter()
+            .any(|e| e.msg == ServerMsg::Ended { reason: None }),
         "no `ended` before the close"
     );
     assert_eq!(host.client.recv_close(T).await?.0, Some(close::ENDED));

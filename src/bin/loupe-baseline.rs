@@ -180,7 +180,7 @@ impl Room {
             }
             ClientMsg::Finish => self.broadcast(&phase(Stage::Finished, None, None)),
             ClientMsg::End => {
-                self.broadcast(&frame(ServerMsg::Ended));
+                self.broadcast(&frame(ServerMsg::Ended { reason: None }));
                 // Dropping the queues closes every socket (4000) once its queue is written.
                 if let Ok(mut p) = self.players.lock() {
                     p.clear();

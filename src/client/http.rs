@@ -29,6 +29,9 @@ pub struct Created {
     /// The join link with its ticket, as an SVG QR code.
     #[serde(default)]
     pub qr_svg: String,
+    /// When the session ends by itself at the latest (Unix ms), 0 from an older server.
+    #[serde(default)]
+    pub ends_by_unix_ms: u64,
 }
 
 /// An HTTP answer: status and body.

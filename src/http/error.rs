@@ -43,6 +43,10 @@ pub enum ApiError {
     /// This address already has as many live sessions as one address may have.
     #[error("this network already runs as many sessions as one address may (--max-sessions-per-address); end one first")]
     TooManyFromAddress,
+    /// This address created as many sessions as it may in a minute
+    /// (`--new-sessions-per-minute`); the answer carries `Retry-After`.
+    #[error("this network created too many sessions in the last minute: try again in {0} s")]
+    TooManyNewSessions(u64),
     /// This address failed too often (wrong host keys): it must wait.
     #[error("too many failed attempts from this network: wait a minute")]
     RateLimited,
@@ -66,7 +70,9 @@ impl ApiError {
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::TooManySessions | ApiError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::TooManyFromAddress | ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TooManyFromAddress
+            | ApiError::TooManyNewSessions(_)
+            | ApiError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,6 +89,7 @@ impl ApiError {
             ApiError::TooLarge => "too_large",
             ApiError::TooManySessions => "too_many_sessions",
             ApiError::TooManyFromAddress => "too_many_from_address",
+            ApiError::TooManyNewSessions(_) => "too_many_new_sessions",
             ApiError::RateLimited => "rate_limited",
             ApiError::Busy => "busy",
             ApiError::Internal(_) => "internal",
@@ -106,7 +113,13 @@ impl IntoResponse for ApiError {
             error: self.code(),
             message: self.to_string(),
         };
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let ApiError::TooManyNewSessions(secs) = self {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

@@ -33,6 +33,9 @@ pub struct CreatedBody {
     pub screen_url: String,
     /// QR code of `join_url#ticket`, as SVG.
     pub qr_svg: String,
+    /// When the session ends by itself at the latest (Unix ms; `--max-session-life`): the
+    /// console forgets it, with its report's retention, from then on.
+    pub ends_by_unix_ms: u64,
 }
 
 /// Whether `code` looks like a join code (6 ASCII digits); anything else is answered with a 404
@@ -91,6 +94,11 @@ pub async fn create(
     {
         return Err(ApiError::TooManyFromAddress);
     }
+    if let Err(wait) = state.guard.may_create_now(ip) {
+        // Whole seconds, rounded up: a client that waits that long is let in.
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        return Err(ApiError::TooManyNewSessions(secs.max(1)));
+    }
     let mut created = state.registry.create(quiz, options)?;
     if !created
         .wait_durable(std::time::Duration::from_secs(5))
@@ -111,6 +119,7 @@ pub async fn create(
         join_url,
         ticket,
         qr_svg,
+        ends_by_unix_ms: created.ends_by_unix_ms,
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

@@ -21,7 +21,7 @@ use super::journal::{Journal, JournalError};
 use super::machine::{Audience, Command, Effect, Event, Millis, Reject, Session, Viewer};
 use super::registry::Limits;
 use super::secret;
-use crate::protocol::{close, ErrorCode, Role, ServerMsg, SessionInfo};
+use crate::protocol::{close, EndReason, ErrorCode, Role, ServerMsg, SessionInfo};
 
 /// Live answer counts go to hosts at most this often (the first answer goes at once).
 const COUNT_EVERY: Duration = Duration::from_millis(40);
@@ -98,6 +98,9 @@ pub struct Actor {
     waiting: Vec<devices::Waiting>,
     /// The number the next phone to claim gets.
     next_device: u32,
+    /// When the session reaches `--max-session-life`, counted from its creation's wall-clock
+    /// time (so it holds across restarts).
+    dies_at: Instant,
 }
 
 impl Actor {
@@ -109,7 +112,11 @@ impl Actor {
             machine.help_total(),
         );
         let next_device = machine.last_device_number() + 1;
+        let life = limits.max_life.as_millis() as u64;
+        let left =
+            (machine.created_unix_ms.saturating_add(life)).saturating_sub(crate::store::unix_ms());
         Actor {
+            dies_at: Instant::now() + Duration::from_millis(left),
             machine,
             journal,
             limits,
@@ -212,7 +219,9 @@ impl Actor {
     fn next_wakeup(&self) -> Option<Instant> {
         let host_gone = self.host_away_since.map(|t| t + self.limits.host_grace);
         let touch = (self.conns.hosts() > 0).then_some(self.last_touch + TOUCH_EVERY);
+        let dies = (!self.machine.is_ended()).then_some(self.dies_at);
         [
+            dies,
             self.machine.next_deadline().map(|d| self.instant_of(d)),
             self.count.due(),
             self.presence.due(),
@@ -231,14 +240,20 @@ impl Actor {
             self.journal.touch();
             self.last_touch = now;
         }
-        if self
+        if self.dies_at <= now && !self.machine.is_ended() {
+            tracing::info!(session = %self.machine.code, "the session reached --max-session-life: ending it");
+            let _ = self.decide_and_commit(&Command::Expire(EndReason::MaxLife));
+            return;
+        }
+        if let Some(t) = self
             .host_away_since
-            .is_some_and(|t| t + self.limits.host_grace <= now)
+            .filter(|t| *t + self.limits.host_grace <= now)
         {
-            tracing::info!(session = %self.machine.code, "no host came back in time: ending the session");
+            // The time the server saw with no host, from the last host's detach to now.
+            let away_ms = now.saturating_duration_since(t).as_millis() as u64;
+            tracing::info!(session = %self.machine.code, away_ms, "no host came back in time: ending the session");
             self.host_away_since = None;
-            let end = Command::Host(super::machine::HostCommand::End);
-            let _ = self.decide_and_commit(&end);
+            let _ = self.decide_and_commit(&Command::Expire(EndReason::HostAway));
             return;
         }
         let _ = self.decide_and_commit(&Command::Tick);

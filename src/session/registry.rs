@@ -35,6 +35,8 @@ pub const HELP_WINDOW: Duration = Duration::from_secs(60);
 pub struct Limits {
     /// How long a session survives without any host connected before it ends.
     pub host_grace: Duration,
+    /// Longest a session lives from its creation (`--max-session-life`), even with a host there.
+    pub max_life: Duration,
     /// Most pupils in one session.
     pub max_players: u32,
     /// Most live sessions on this server.
@@ -48,6 +50,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             host_grace: Duration::from_secs(30 * 60),
+            max_life: Duration::from_secs(12 * 3600),
             max_players: 10_000,
             max_sessions: 1_000,
             help_window: HELP_WINDOW,
@@ -64,6 +67,8 @@ pub struct Created {
     pub host_secret: String,
     /// Screen token (128 random bits, hex): opens the read-only projector view.
     pub screen_token: String,
+    /// When the session ends by itself at the latest (Unix ms; `--max-session-life`).
+    pub ends_by_unix_ms: u64,
     /// The journal's durable watermark: the session exists for good once it reaches 1
     /// (`None`: in-memory journal, nothing to wait for).
     pub durable: Option<tokio::sync::watch::Receiver<u64>>,
@@ -178,15 +183,16 @@ impl Registry {
                 break code;
             }
         };
+        let created_unix_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
         let created = SessionCreated {
             code: code.clone(),
             quiz,
             options,
             host_hash: secret::hash(&host_secret),
             screen_hash: secret::hash(&screen_token),
-            created_unix_ms: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64),
+            created_unix_ms,
         };
         let machine = Session::new(&created);
         let first = Event::Created(Box::new(created));
@@ -209,6 +215,7 @@ impl Registry {
             code,
             host_secret,
             screen_token,
+            ends_by_unix_ms: created_unix_ms + self.inner.limits.max_life.as_millis() as u64,
             durable,
         })
     }

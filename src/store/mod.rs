@@ -6,21 +6,28 @@
 //! same folder. Deleted rows are overwritten (`secure_delete`) and the WAL is truncated after
 //! deletions, so nothing of a finished session's pupils stays readable in the files.
 
+mod cap;
+mod checkpoint;
 mod dates;
+mod files;
 mod journal;
+mod purge;
 pub mod reports;
 pub mod schema;
 mod writer;
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags};
 
+pub use cap::Trimmed;
 pub use dates::end_of_school_year;
+pub use files::{create_data_dir, LOCK_FILE};
 pub use journal::StoreJournal;
+pub use purge::{purge_stopped, Purged};
 pub use writer::{unix_ms, ReportRow, WriteCmd};
 
 use crate::session::machine::{Event, Session};
@@ -30,7 +37,6 @@ const QUEUE: usize = 65_536;
 
 /// Name of the database file inside `--data`.
 pub const DB_FILE: &str = "loupe.db";
-const LOCK_FILE: &str = "loupe.lock";
 
 /// How durable an acknowledged answer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -59,6 +65,22 @@ pub enum StoreError {
     /// SQLite refused.
     #[error("database {0}")]
     Sqlite(String),
+    /// Another program holds the database open, so the WAL could not be emptied.
+    #[error("another program holds {0} open (a backup, sqlite3?), so its write-ahead log still holds deleted data: close it and try again")]
+    HeldOpen(PathBuf),
+}
+
+/// How the store runs; see the `serve` flags of the same names.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreOptions {
+    /// `--sync`.
+    pub sync: SyncMode,
+    /// `--host-grace`: an unfinished session whose host was last seen longer ago is purged at start.
+    pub host_grace: Duration,
+    /// `--max-session-life`: a session created longer ago is purged at start.
+    pub max_life: Duration,
+    /// `--max-reports-size`, in bytes.
+    pub max_reports_bytes: u64,
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -83,9 +105,10 @@ pub struct Store {
     _lock: std::sync::Arc<File>,
 }
 
+/// The write connection's settings: WAL, the sync mode, `secure_delete`.
 fn open_connection(path: &Path, sync: SyncMode) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_timeout(checkpoint::BUSY_TIMEOUT)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(
         None,
@@ -102,30 +125,16 @@ fn open_connection(path: &Path, sync: SyncMode) -> Result<Connection, StoreError
 }
 
 impl Store {
-    /// Opens (or creates) the store in `dir`, migrates it, purges sessions whose host has been away
-    /// longer than `host_grace` (keeping their aggregates), and rebuilds the others.
-    pub fn open(
-        dir: &Path,
-        sync: SyncMode,
-        host_grace: Duration,
-    ) -> Result<(Store, Vec<Restored>), StoreError> {
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| StoreError::Io { path, source }
-        };
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
-        let lock_path = dir.join(LOCK_FILE);
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io(&lock_path))?;
-        if lock.try_lock().is_err() {
-            return Err(StoreError::Locked(dir.to_path_buf()));
-        }
+    /// Opens (or creates) the store in `dir`, migrates it, purges sessions that must not come
+    /// back (ended, host away longer than the grace, older than the maximum life), keeping their
+    /// aggregates, and rebuilds the others.
+    pub fn open(dir: &Path, options: StoreOptions) -> Result<(Store, Vec<Restored>), StoreError> {
+        files::create_data_dir(dir)?;
+        let lock = files::lock(dir)?;
         let path = dir.join(DB_FILE);
-        let mut conn = open_connection(&path, sync)?;
+        files::prepare_db(&path)?;
+        let mut conn = open_connection(&path, options.sync)?;
+        files::tighten_side_files(&path)?;
         let from = schema::migrate(&mut conn).map_err(StoreError::Sqlite)?;
         match from {
             0 => tracing::info!(path = %path.display(), "database created"),
@@ -140,54 +149,63 @@ impl Store {
             path: path.clone(),
             _lock: std::sync::Arc::new(lock),
         };
-        let restored = store.restore(&conn, host_grace)?;
+        let (restored, owed) = store.restore(&conn, options)?;
+        let settings = writer::Settings {
+            max_reports_bytes: options.max_reports_bytes,
+            owe_checkpoint: owed,
+        };
         std::thread::Builder::new()
             .name("loupe-store".into())
-            .spawn(move || writer::run(conn, rx))
-            .map_err(io(&path))?;
+            .spawn(move || writer::run(conn, rx, settings))
+            .map_err(|source| StoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
         let _ = store.tx.try_send(WriteCmd::Expire);
         Ok((store, restored))
     }
 
-    /// Rebuilds live sessions; ends those whose grace has passed (aggregates kept, pupils purged).
+    /// Rebuilds live sessions; ends those that must not come back (aggregates kept, pupils
+    /// purged). Also says whether the WAL could not be truncated (the writer then owes it).
     fn restore(
         &self,
         conn: &Connection,
-        host_grace: Duration,
-    ) -> Result<Vec<Restored>, StoreError> {
+        options: StoreOptions,
+    ) -> Result<(Vec<Restored>, bool), StoreError> {
         let mut sessions =
             conn.prepare("SELECT code, last_active_unix_ms FROM sessions ORDER BY code")?;
         let rows: Vec<(String, i64)> = sessions
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
-        let mut events = conn.prepare("SELECT body FROM events WHERE code = ?1 ORDER BY seq")?;
         let now = unix_ms();
         let mut restored = Vec::new();
         for (code, last_active) in rows {
-            let bodies: Vec<String> = events
-                .query_map(params![code], |r| r.get(0))?
-                .collect::<Result<_, _>>()?;
-            let parsed: Result<Vec<Event>, _> =
-                bodies.iter().map(|b| serde_json::from_str(b)).collect();
-            let session = match parsed.map(|evs| Session::replay(&evs)) {
-                Ok(Some(session)) => session,
-                Ok(None) | Err(_) => {
-                    tracing::error!(session = %code, "unreadable journal: purging it");
-                    purge(conn, &code, None)?;
-                    continue;
-                }
+            let Some(session) = replay(conn, &code)? else {
+                tracing::error!(session = %code, "unreadable journal: purging it");
+                purge(conn, &code, None)?;
+                continue;
             };
             let away = Duration::from_millis(now.saturating_sub(last_active as u64));
-            if away > host_grace || session.is_ended() {
-                tracing::info!(session = %code, "session left unfinished: purging its pupils' data");
+            let age = Duration::from_millis(now.saturating_sub(session.created_unix_ms));
+            let why = if session.is_ended() {
+                Some("ended")
+            } else if age >= options.max_life {
+                Some("older than --max-session-life")
+            } else if away > options.host_grace {
+                Some("no host for longer than --host-grace")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                tracing::info!(session = %code, why, "session left unfinished: purging its pupils' data");
                 purge(conn, &code, report_of(&session, now))?;
                 continue;
             }
             let journal = StoreJournal::new(&code, self.tx.clone(), session.seq);
             restored.push(Restored { session, journal });
         }
-        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
-        Ok(restored)
+        let owed = checkpoint::truncate(conn, checkpoint::BUSY_TIMEOUT).is_err();
+        Ok((restored, owed))
     }
 
     /// A journal for a new session; its first event (`Created`) is appended by the caller.
@@ -220,6 +238,16 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
+
+/// The session whose journal is stored under `code`, rebuilt; `None` if it does not parse.
+fn replay(conn: &Connection, code: &str) -> rusqlite::Result<Option<Session>> {
+    let mut events = conn.prepare_cached("SELECT body FROM events WHERE code = ?1 ORDER BY seq")?;
+    let bodies: Vec<String> = events
+        .query_map(params![code], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let parsed: Result<Vec<Event>, _> = bodies.iter().map(|b| serde_json::from_str(b)).collect();
+    Ok(parsed.ok().and_then(|evs| Session::replay(&evs)))
 }
 
 /// Deletes a session's events and row, keeping `report`.

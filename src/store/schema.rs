@@ -6,7 +6,7 @@
 use rusqlite::Connection;
 
 /// Schema version this Loupe writes.
-pub const CURRENT: u32 = 3;
+pub const CURRENT: u32 = 4;
 
 /// Step `i` takes a database from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -47,6 +47,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (report_id, key_hash)
      ) WITHOUT ROWID;
      CREATE INDEX report_readers_by_key ON report_readers (key_hash);",
+    // 3 -> 4: each report's size, for the cap on their total (`--max-reports-size`); the index
+    // covers the sum and the oldest-first walk without reading the summaries.
+    "ALTER TABLE reports ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+     UPDATE reports SET bytes = length(CAST(code AS BLOB)) + length(CAST(host_hash AS BLOB))
+        + length(CAST(quiz_id AS BLOB)) + length(CAST(quiz_title AS BLOB))
+        + length(CAST(lang AS BLOB)) + COALESCE(length(CAST(label AS BLOB)), 0)
+        + length(CAST(summary AS BLOB)) + 24;
+     CREATE INDEX reports_by_age ON reports (finished_unix_ms, bytes);",
 ];
 
 /// The version a database is at.

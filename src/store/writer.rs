@@ -5,12 +5,15 @@
 //! session's `watch` channel (which never blocks either).
 
 use std::collections::HashMap;
-use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection};
 use tokio::sync::watch;
+
+use super::cap::Trimmed;
+use super::checkpoint::Owed;
 
 /// Most commands folded into one transaction.
 const GROUP: usize = 8192;
@@ -85,13 +88,41 @@ pub fn unix_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
+/// What the writer thread needs beyond its connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Most bytes all reports may take (`--max-reports-size`).
+    pub max_reports_bytes: u64,
+    /// The checkpoint at start could not complete: owe it from the first moment.
+    pub owe_checkpoint: bool,
+}
+
 /// Runs until every sender is dropped.
 ///
 /// A batch that fails to commit (disk full, I/O error) is retried, with a growing pause, before
 /// any new work is taken: its events are never skipped, so a watermark never passes an event the
 /// database does not hold. Meanwhile the queue fills and actors answer "busy".
-pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>) {
-    while let Ok(first) = rx.recv() {
+pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>, settings: Settings) {
+    let mut owed = Owed::default();
+    if settings.owe_checkpoint {
+        owed.after_delete(&conn);
+    }
+    loop {
+        // While a checkpoint is owed, wake for it even when nothing is queued.
+        let first = match owed.due() {
+            None => match rx.recv() {
+                Ok(cmd) => cmd,
+                Err(_) => break,
+            },
+            Some(due) => match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                Ok(cmd) => cmd,
+                Err(RecvTimeoutError::Timeout) => {
+                    owed.retry(&conn);
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            },
+        };
         if matches!(first, WriteCmd::Append { .. }) {
             std::thread::sleep(LINGER);
         }
@@ -103,21 +134,35 @@ pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>) {
             }
         }
         let mut pause = Duration::from_millis(100);
-        while let Err(e) = write_batch(&mut conn, &batch) {
-            tracing::error!(error = %e, retry_in_ms = pause.as_millis() as u64, "the store could not commit a batch");
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_secs(5));
+        let trimmed = loop {
+            match write_batch(&mut conn, &batch, settings) {
+                Ok(trimmed) => break trimmed,
+                Err(e) => {
+                    tracing::error!(error = %e, retry_in_ms = pause.as_millis() as u64, "the store could not commit a batch");
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_secs(5));
+                }
+            }
+        };
+        if let Some(t) = trimmed {
+            tracing::warn!(
+                expired = t.expired,
+                oldest = t.oldest,
+                bytes = t.bytes,
+                max_bytes = settings.max_reports_bytes,
+                "stored reports were over --max-reports-size: deleted expired reports, then the oldest"
+            );
         }
-        publish(&mut conn, batch);
+        publish(&mut conn, batch, trimmed.is_some(), &mut owed);
     }
-    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    owed.last_chance(&conn);
 }
 
-/// After a commit: moves each session's durable watermark, truncates the WAL after deletions,
-/// and answers flushes.
-fn publish(conn: &mut Connection, batch: Vec<WriteCmd>) {
+/// After a commit: moves each session's durable watermark, truncates the WAL after deletions
+/// (or tries again if a checkpoint is owed), and answers flushes.
+fn publish(conn: &mut Connection, batch: Vec<WriteCmd>, deleted: bool, owed: &mut Owed) {
     let mut marks: HashMap<Arc<str>, (Arc<watch::Sender<u64>>, u64)> = HashMap::new();
-    let mut checkpoint = false;
+    let mut checkpoint = deleted;
     let mut flushes = Vec::new();
     for cmd in batch {
         match cmd {
@@ -146,19 +191,24 @@ fn publish(conn: &mut Connection, batch: Vec<WriteCmd>) {
     if checkpoint {
         // With secure_delete on, deleted rows are zeroed in the WAL; truncating it after the
         // checkpoint leaves no copy of them anywhere in the files.
-        if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);") {
-            tracing::warn!(error = %e, "WAL checkpoint failed");
-        }
+        owed.after_delete(conn);
+    } else {
+        owed.retry(conn);
     }
     for f in flushes {
         let _ = f.send(());
     }
 }
 
-/// Writes one batch in one transaction.
-fn write_batch(conn: &mut Connection, batch: &[WriteCmd]) -> rusqlite::Result<()> {
+/// Writes one batch in one transaction; says what the report cap deleted, if anything.
+fn write_batch(
+    conn: &mut Connection,
+    batch: &[WriteCmd],
+    settings: Settings,
+) -> rusqlite::Result<Option<Trimmed>> {
     let now = unix_ms() as i64;
     let tx = conn.transaction()?;
+    let mut reported = false;
     {
         let mut insert = tx.prepare_cached(
             "INSERT OR REPLACE INTO events (code, seq, body) VALUES (?1, ?2, ?3)",
@@ -191,6 +241,7 @@ fn write_batch(conn: &mut Connection, batch: &[WriteCmd]) -> rusqlite::Result<()
                     tx.execute("DELETE FROM sessions WHERE code = ?1", params![&**code])?;
                     if let Some(r) = report {
                         insert_report(&tx, r)?;
+                        reported = true;
                     }
                 }
                 WriteCmd::Expire => {
@@ -208,15 +259,21 @@ fn write_batch(conn: &mut Connection, batch: &[WriteCmd]) -> rusqlite::Result<()
             touch.execute(params![now, code])?;
         }
     }
-    tx.commit()
+    let trimmed = if reported {
+        super::cap::enforce(&tx, settings.max_reports_bytes, now)?
+    } else {
+        None
+    };
+    tx.commit()?;
+    Ok(trimmed)
 }
 
 /// Inserts one report.
 pub fn insert_report(conn: &Connection, r: &ReportRow) -> rusqlite::Result<()> {
     conn.execute(
         "INSERT INTO reports (code, host_hash, quiz_id, quiz_title, lang, label, created_unix_ms,
-                              finished_unix_ms, expires_unix_ms, summary)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                              finished_unix_ms, expires_unix_ms, summary, bytes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             r.code,
             r.host_hash,
@@ -227,7 +284,8 @@ pub fn insert_report(conn: &Connection, r: &ReportRow) -> rusqlite::Result<()> {
             r.created_unix_ms as i64,
             r.finished_unix_ms as i64,
             r.expires_unix_ms as i64,
-            r.summary
+            r.summary,
+            r.bytes() as i64
         ],
     )?;
     let report_id = conn.last_insert_rowid();

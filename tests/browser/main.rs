@@ -15,6 +15,7 @@ mod pages;
 mod paused;
 mod remote;
 mod run;
+mod storage;
 mod texts;
 
 /// Problems found along a test that should not stop it (axe violations, raw i18n keys, a wrong

@@ -280,7 +280,8 @@ async fn a_console_back_after_its_session_is_gone_says_so() -> anyhow::Result<()
     let rec = json!({
         "code": s.code, "host_secret": s.host_secret, "screen_token": s.screen_token,
         "join_url": s.join_url, "quiz": "browser-fr", "title": "Quiz", "label": "4e B",
-        "created": 0, "questions": null, "min_count": 3, "ended": false
+        // Created now: a record older than its report's retention is forgotten unopened.
+        "created": loupe::store::unix_ms(), "questions": null, "min_count": 3, "ended": false
     });
     let keep = "localStorage.setItem('loupe.host.' + arguments[0], arguments[1]);\
                 localStorage.setItem('loupe.host.index', JSON.stringify([arguments[0]]));\

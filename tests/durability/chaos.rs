@@ -433,7 +433,9 @@ async fn two_hundred_pupils_on_flaky_wifi_count_exactly_once() -> anyhow::Result
     let skipped = sum.questions.iter().find(|s| s.question == SKIPPED);
     ensure!(skipped.is_some_and(|s| s.skipped), "{skipped:?}");
     h.host.send(ClientMsg::End).await?;
-    h.host.until(|m| matches!(m, ServerMsg::Ended)).await?;
+    h.host
+        .until(|m| matches!(m, ServerMsg::Ended { .. }))
+        .await?;
     server.stop().await?;
     eprintln!(
         "chaos: {PUPILS} pupils, {} questions, {stats:?}, {resumes} resumes in all; whole test {:?}",

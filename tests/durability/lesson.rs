@@ -276,7 +276,9 @@ impl Class {
             );
         }
         self.host.send(ClientMsg::End).await?;
-        self.host.until(|m| matches!(m, ServerMsg::Ended)).await?;
+        self.host
+            .until(|m| matches!(m, ServerMsg::Ended { .. }))
+            .await?;
         let closes = try_join_all(self.phones.iter_mut().map(|p| p.drain_to_close(T))).await?;
         ensure!(
             closes

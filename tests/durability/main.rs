@@ -15,22 +15,30 @@
 //!   reordered sends: tallies and scores equal exactly what was acknowledged;
 //! - [`retention`]: no per-pupil byte left in the database files after an end or a purge, and
 //!   the report readable with the host secret only;
+//! - [`ending`]: a session ends at `--max-session-life` (console open, or across a restart), and
+//!   an end while another program reads the database is finished once it is done;
+//! - [`purge`]: `loupe purge` deletes live journals and expired reports while Loupe is stopped;
+//! - [`caps`]: sessions created per address per minute, and the total size of reports;
 //! - [`schema`]: an older database is migrated and its reports still read;
 //! - [`lock`]: a second Loupe on the same data folder refuses to start;
 //! - [`devices`]: paired phone remotes and revocations survive kill -9; the kept one reads the
 //!   report.
+//! - [`lock`]: a second Loupe on the same data folder refuses to start; the folder is private.
 
 #[path = "../common/mod.rs"]
 mod common;
 
+mod caps;
 mod chaos;
 mod crash;
 mod devices;
+mod ending;
 mod graceful;
 mod lesson;
 mod lock;
 mod phone;
 mod proc;
+mod purge;
 mod retention;
 mod schema;
 mod web;

@@ -59,6 +59,31 @@ impl Drop for Scratch {
     }
 }
 
+/// Runs `loupe ARGS…` (another subcommand than `serve`) to its end, with no `LOUPE_*` variable
+/// from the environment; returns its status, stdout and stderr.
+pub async fn run(args: &[&std::ffi::OsStr]) -> anyhow::Result<(ExitStatus, String, String)> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_loupe"));
+    cmd.args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("LOUPE_") {
+            cmd.env_remove(key);
+        }
+    }
+    let out = tokio::time::timeout(START, cmd.output())
+        .await
+        .context("loupe did not exit")??;
+    Ok((
+        out.status,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
 /// A running `loupe serve`.
 pub struct Loupe {
     child: Child,
@@ -155,6 +180,24 @@ impl Loupe {
     /// What the server logged so far (stderr).
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Waits up to `wait` for a log line containing `needle`; returns it.
+    pub async fn log_line(&self, needle: &str, wait: Duration) -> anyhow::Result<String> {
+        let deadline = Instant::now() + wait;
+        loop {
+            if let Some(line) = self.log().lines().find(|l| l.contains(needle)) {
+                return Ok(line.to_owned());
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "no log line with {needle:?} after {wait:?}; log:\n{}",
+                    self.log()
+                );
+            }
+            // Polling a file the server appends to: there is no other signal to wait on.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// SIGKILL (TerminateProcess on Windows): no shutdown code runs. Waits for the process to go.

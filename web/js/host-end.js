@@ -173,6 +173,11 @@
   function showPast(rec) {
     L.api('GET', '/api/reports/' + rec.code, undefined, { 'Authorization': 'Bearer ' + rec.host_secret })
       .then(function (report) {
+        // The server says when the report goes: this browser forgets the session then.
+        if (typeof report.expires_unix_ms === 'number' && H.record(rec.code)) {
+          rec.expires = report.expires_unix_ms;
+          H.save(rec);
+        }
         H.leave();
         H.st.past = { rec: rec, report: report };
         H.show('end');
@@ -181,6 +186,12 @@
         var key = 'host.past.unavailable';
         if (e && e.status === 503) key = 'host.past.no_store';
         else if (!rec.ended) key = 'host.past.still_running';
+        else if (e && e.status === 404) {
+          // Expired (or deleted to keep reports under the server's size limit): nothing to
+          // reopen, so nothing to keep.
+          H.forget(rec.code);
+          H.render();
+        }
         H.notice(t(key), 'warn');
       });
   }
@@ -200,7 +211,8 @@
         L.el('span', { 'class': 'past-text' }, [
           L.el('strong', { id: titleId, text: title }),
           L.el('span', { 'class': 'meta', text: ' ' + H.date(rec.created) + ' · ' + t('host.end.code', { code: code }) +
-            ' · ' + t(rec.ended ? 'host.past.ended' : 'host.past.running') })
+            ' · ' + t(rec.ended ? (rec.end_reason === 'max_life' ? 'host.past.ended_auto' : 'host.past.ended') : 'host.past.running') +
+            ' · ' + t('host.past.kept_until', { date: H.date(H.expiry(rec)) }) })
         ]),
         L.el('span', { 'class': 'past-actions' }, [
           rec.ended ? null : L.el('button', { type: 'button', 'class': 'secondary small', 'data-testid': 'past-resume-' + code,

@@ -254,7 +254,8 @@
       var rec = {
         code: c.code, host_secret: c.host_secret, screen_token: c.screen_token, join_url: c.join_url,
         quiz: p.id, title: p.title, label: label || null, created: Date.now(),
-        questions: body.questions || null, min_count: min, mode: mode, ended: false
+        questions: body.questions || null, min_count: min, mode: mode, ended: false,
+        retention: body.retention, ends_by: typeof c.ends_by_unix_ms === 'number' ? c.ends_by_unix_ms : null
       };
       H.save(rec);
       H.st.preview = p;

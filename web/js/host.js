@@ -1,16 +1,22 @@
 /* Loupe teacher console (/host): shared state, storage of this browser's sessions, language,
  * the host WebSocket, and the routing between views. The views live in host-lib.js (library and
  * preparation), host-live.js (lobby, running quiz), host-tools.js (shortcuts, private notes),
- * host-remote.js (phone remote pairing and devices) and host-end.js (summary, exports, past
- * sessions). ES2017 at most; text is always inserted as text.
+ * host-remote.js (phone remote pairing and devices), host-end.js (summary, exports, past
+ * sessions) and host-past.js (how long this browser keeps them, the shared-computer question,
+ * forgetting them all). ES2017 at most; text is always inserted as text.
  *
  * The console assumes it is MIRRORED on the projector: notes, answer keys and the "talk to an
  * adult" count stay hidden until asked for (N), behind a visible warning.
  *
  * Storage (Loupe.store, localStorage "loupe.*"):
  *   host.<code>   {code, host_secret, screen_token, join_url, quiz, title, label, created,
- *                  questions: [ids]|null, min_count, ended}
- *   host.index    JSON array of codes, newest first (past sessions of this browser)
+ *                  questions: [ids]|null, min_count, ended, retention, ends_by, ended_at,
+ *                  expires, end_reason}
+ *   host.index    JSON array of codes, newest first (past sessions of this browser); a record is
+ *                 forgotten once its report has expired (H.expiry), or at once after the end on
+ *                 a shared computer
+ *   host.shared   "1" on a shared computer (nothing kept after the end), "0" if not; unset until
+ *                 the console has asked
  *   host.current  code of the session this console is running (restored on reload)
  *   screen.<code> the screen token, for /screen/<code> (never in a URL);
  *   screen.<code>.url  the join link, for the projector's address
@@ -40,7 +46,7 @@
       questions: {}, order: [], question: null, facilitator: {}, answers: null,
       results: {}, reveals: {}, presence: { connected: 0, joined: 0 }, help: 0, helpNew: 0,
       players: [], summary: null, preview: null, ended: false, past: null, view: null,
-      ticket: null, devices: null
+      ticket: null, devices: null, endReason: null
     };
   }
 
@@ -80,11 +86,15 @@
     if (L.store.get('host.current') === code) L.store.remove('host.current');
   };
 
-  /** Marks the running session as ended (kept in the past sessions list). */
-  H.markEnded = function () {
+  /** Marks the running session as ended: kept in the past sessions list until its report
+   *  expires, or forgotten at once on a shared computer (the end view keeps it in memory). */
+  H.markEnded = function (reason) {
     var rec = H.st.session;
     if (!rec) return;
+    if (!rec.ended) rec.ended_at = Date.now();
     rec.ended = true;
+    if (reason) rec.end_reason = reason;
+    if (H.shared()) { H.forget(rec.code); return; }
     H.save(rec);
     L.store.remove('screen.' + rec.code);
     L.store.remove('blank.' + rec.code);
@@ -110,7 +120,8 @@
   H.errorText = function (code) {
     var known = ['wrong_phase', 'no_timer', 'unknown_question', 'unknown_player', 'busy', 'rate_limited',
       'not_allowed', 'session_finished', 'bad_secret', 'unknown_session', 'bad_request', 'too_many_sessions',
-      'bad_host_key', 'unknown_quiz', 'internal', 'expired', 'network', 'unknown_device', 'too_many_devices'];
+      'bad_host_key', 'unknown_quiz', 'internal', 'expired', 'network', 'unknown_device', 'too_many_devices',
+      'too_many_new_sessions'];
     return L.t(known.indexOf(code) >= 0 ? 'host.err.' + code : 'host.err.other');
   };
 
@@ -352,14 +363,14 @@
     var err = detail.error && detail.error.code;
     if (code === 4000) {
       H.st.ended = true;
-      H.markEnded();
+      H.markEnded(H.st.endReason);
     } else if (code === 4004 || code === 4003 || err === 'unknown_session' || err === 'bad_secret') {
       // The session is over (ended, cleared, or gone after the host stayed away too long). The
       // server refuses this console's secret for a code it no longer has as a wrong secret (it
       // never says which codes are free), so a refusal means the same thing here.
       H.st.ended = true;
       H.markEnded();
-      if (!H.st.summary) H.notice(L.t('host.err.session_gone'), 'warn');
+      if (!H.st.summary) H.notice(L.t(H.shared() ? 'host.err.session_gone_shared' : 'host.err.session_gone'), 'warn');
     }
     H.show(H.st.summary ? 'end' : (H.st.ended ? 'library' : viewForPhase()));
   }
@@ -418,7 +429,9 @@
         break;
       case 'ended':
         st.ended = true;
-        H.markEnded();
+        st.endReason = msg.reason || null;
+        H.markEnded(st.endReason);
+        if (st.endReason === 'max_life') H.notice(H.endReasonText(st.session), 'error');
         break;
       case 'error':
         if (msg.in_reply_to !== 'hello') H.notice(H.errorText(msg.code), 'warn');
@@ -457,6 +470,7 @@
   function boot() {
     setupChrome();
     H.setLang(L.pickLang()).then(function () {
+      H.prune();
       var current = L.store.get('host.current');
       var rec = current ? H.record(current) : null;
       if (rec && !rec.ended) {

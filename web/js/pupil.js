@@ -1,8 +1,12 @@
 /* Loupe pupil page, logic: join with a code, follow the session, answer (or pass), resume after
  * a drop, the private result, help, and wiping what the phone kept. Drawing is in pupil-view.js.
- * ES2017 at most. Stored on the phone under `loupe.*` (wiped at the end and by "Finish and
- * clear"): the resume token, the answer counter, an answer not yet acknowledged, the last
- * question and the pseudonym, each per join code.
+ * ES2017 at most. Stored on the phone under `loupe.*`, each per join code: the resume token, the
+ * answer counter, an answer not yet acknowledged, the last question, the pseudonym and when the
+ * phone joined ("the pupil's place"). A shared tablet keeps none of it once the session is over:
+ * every place is forgotten on `ended` (or close 4000) and by "Finish and clear"; a place is
+ * forgotten when a resume with it is refused, when the pupil is removed, and once the private
+ * result was opened (the token stays in memory, for a reconnect in this page); places older than
+ * a day are forgotten when the page opens. The language and larger text are the device's and kept.
  */
 (function (global) {
   'use strict';
@@ -11,10 +15,14 @@
   var $ = L.$, t = L.t, store = L.store;
   var P = L.pupil = L.pupil || {};
   var DICTS = ['common', 'pupil'];
-  var KEEP = ['lang', 'large'];
+  /** What a pupil's place is made of, per join code. */
+  var PLACE = ['token.', 'seq.', 'pending.', 'q.', 'name.', 'since.'];
+  /** A place left on a device whose page was not opened again is forgotten after a day (a
+   *  session lives 12 h by default). */
+  var PLACE_MAX_MS = 24 * 3600 * 1000;
 
   var S = P.S = {
-    code: null, conn: null, session: null, name: null,
+    code: null, conn: null, session: null, name: null, token: null,
     stage: null, paused: false, phaseQ: null, view: 'v-join',
     q: null, draft: [], acks: {}, pending: null, note: null,
     reveal: null, result: null, resultOpen: false,
@@ -29,6 +37,37 @@
     if (value === null) store.remove(key); else store.set(key, JSON.stringify(value));
   }
   function qKey(question, round) { return question + '#' + round; }
+
+  /** The join codes this device keeps a place for. */
+  function storedCodes() {
+    var codes = [];
+    try {
+      for (var i = 0; i < global.localStorage.length; i++) {
+        var m = /^loupe\.(token|seq|pending|q|name|since)\.([0-9]{6})$/.exec(global.localStorage.key(i) || '');
+        if (m && codes.indexOf(m[2]) < 0) codes.push(m[2]);
+      }
+    } catch (e) { /* storage disabled: nothing kept */ }
+    return codes;
+  }
+
+  /** Forgets this device's place in session `code`. */
+  function forgetPlace(code) {
+    if (code) PLACE.forEach(function (k) { store.remove(k + code); });
+  }
+
+  /** Forgets every pupil's place on this device (a shared tablet, after the end). */
+  function forgetAllPlaces() {
+    storedCodes().forEach(forgetPlace);
+    try { global.sessionStorage.clear(); } catch (e) { /* ignore */ }
+  }
+
+  /** Forgets places older than a day, or from before places were dated, except `keep`'s. */
+  function forgetOldPlaces(keep) {
+    storedCodes().forEach(function (c) {
+      var since = parseInt(store.get('since.' + c), 10);
+      if (c !== keep && !(since > 0 && Date.now() - since < PLACE_MAX_MS)) forgetPlace(c);
+    });
+  }
 
   /** The pupil's latest acknowledged answer to `question` (any round, the latest wins). */
   P.ackFor = function (question) {
@@ -87,12 +126,13 @@
     S.seq = parseInt(store.get('seq.' + code), 10) || 0;
     S.pending = loadJSON('pending.' + code);
     S.name = store.get('name.' + code);
+    S.token = store.get('token.' + code);
     S.stop = null;
     // Callbacks of a connection this page has let go of (stopped) are ignored.
     var conn = new L.Session({
       role: 'player',
       code: code,
-      secret: function () { return store.get('token.' + code); },
+      secret: function () { return S.token; },
       ticket: function () { return qr.code === code ? qr.ticket : null; },
       onWelcome: function (msg) { if (S.conn === conn) onWelcome(msg); },
       onMessage: function (msg) { if (S.conn === conn) onMessage(msg); },
@@ -108,7 +148,7 @@
     if (S.conn) S.conn.stop();
     S.conn = null; S.code = null; S.session = null; S.stage = null; S.paused = false;
     S.q = null; S.acks = {}; S.pending = null; S.reveal = null; S.result = null;
-    S.resultOpen = false; S.talk = null; S.stop = null; S.name = null;
+    S.resultOpen = false; S.talk = null; S.stop = null; S.name = null; S.token = null;
     P.stopTimer();
     try { global.history.replaceState(null, '', '/'); } catch (e) { /* ignore */ }
     $('#code').value = keepCode || '';
@@ -132,7 +172,11 @@
 
   function onWelcome(msg) {
     S.session = msg.session || null;
-    if (msg.token) store.set('token.' + S.code, msg.token);
+    if (msg.token) {
+      S.token = msg.token;
+      store.set('token.' + S.code, msg.token);
+      store.set('since.' + S.code, String(Date.now()));
+    }
     if (msg.name) { S.name = msg.name; store.set('name.' + S.code, msg.name); }
     if (global.location.pathname !== '/join/' + S.code || global.location.hash) {
       try { global.history.replaceState(null, '', '/join/' + S.code); } catch (e) { /* ignore */ }
@@ -149,7 +193,7 @@
       case 'ack': onAck(msg); break;
       case 'reveal': S.reveal = msg; P.render(false); break;
       case 'result': S.result = msg; P.render(false); P.renderHelp(); break;
-      case 'ended': store.wipe(KEEP); stopWith('ended'); break;
+      case 'ended': forgetAllPlaces(); stopWith('ended'); break;
       case 'error': onError(msg); break;
       default: break;
     }
@@ -250,9 +294,9 @@
     P.setConn(null);
     var code = detail && detail.code;
     var err = detail && detail.error && detail.error.code;
-    if (code === 4000) { store.wipe(KEEP); stopWith('ended'); return; }
+    if (code === 4000) { forgetAllPlaces(); stopWith('ended'); return; }
     if (code === 4001) { stopWith('replaced'); return; }
-    if (code === 4002) { store.remove('token.' + S.code); stopWith('removed'); return; }
+    if (code === 4002) { forgetPlace(S.code); stopWith('removed'); return; }
     var says = function () { return t('err.generic'); };
     if (code === 4004 || err === 'unknown_session') says = function () { return t('err.unknown'); };
     else if (err === 'lobby_locked') says = function () { return t('err.locked'); };
@@ -260,11 +304,9 @@
     else if (err === 'session_finished') says = function () { return t('err.finished'); };
     else if (err === 'bad_token') says = function () { return t('err.token'); };
     else if (code === 4005) says = function () { return t('err.version'); };
-    if (code === 4004 || err === 'unknown_session' || err === 'bad_token') {
-      // This phone's place in that session is gone: forget it.
-      var gone = S.code;
-      ['token.', 'seq.', 'pending.', 'q.', 'name.'].forEach(function (k) { store.remove(k + gone); });
-    }
+    // Refused for good (gone, wrong token, locked, full, finished): nothing of this place is of
+    // use any more, so a shared tablet keeps none of it.
+    forgetPlace(S.code);
     resetToJoin(says, $('#code').value);
   }
 
@@ -375,11 +417,14 @@
     $('#read-btn').addEventListener('click', P.speak);
     $('#result-btn').addEventListener('click', function () {
       S.resultOpen = !S.resultOpen;
+      // The result is seen: the quiz is over for this pupil, so the tablet forgets the place
+      // (a reload then shows the join form; a reconnect in this page still uses the token).
+      if (S.resultOpen && S.result) forgetPlace(S.code);
       P.renderFinished();
     });
-    $('#clear-btn').addEventListener('click', function () { store.wipe(KEEP); resetToJoin(null); });
+    $('#clear-btn').addEventListener('click', function () { forgetAllPlaces(); resetToJoin(null); });
     $('#stop-btn').addEventListener('click', function () {
-      if (S.stop === 'ended') store.wipe(KEEP);
+      if (S.stop === 'ended') forgetAllPlaces();
       resetToJoin(null);
     });
     $('#help-btn').addEventListener('click', function () { openPanel('help-panel'); });
@@ -403,6 +448,7 @@
     bind();
     setLarge(store.get('large') === '1');
     var code = codeFromUrl();
+    forgetOldPlaces(code);
     if (code) ticketFromUrl(code);
     var ready = L.loadLang(L.pickLang(), DICTS).then(applyLang, function () { /* texts stay as served */ });
     if (code) {

@@ -36,6 +36,10 @@ impl Session {
                 at_ms,
             } => self.decide_answer(*pupil, question, *round, *client_seq, choice, *at_ms),
             Command::HelpRequest => Ok(vec![Event::HelpRequested]),
+            Command::Expire(reason) => Ok(vec![Event::Ended {
+                at_ms: now,
+                reason: Some(*reason),
+            }]),
             Command::Tick => match (self.open_round(), self.next_deadline()) {
                 (Some((q, _, _)), Some(due)) if now >= due => {
                     Ok(vec![Event::QuestionClosed { q, at_ms: now }])
@@ -291,7 +295,10 @@ impl Session {
                     None => Err(Reject::refused(ErrorCode::UnknownPlayer, "no such player")),
                 }
             }
-            HostCommand::End => Ok(vec![Event::Ended { at_ms: now }]),
+            HostCommand::End => Ok(vec![Event::Ended {
+                at_ms: now,
+                reason: None,
+            }]),
         }
     }
 

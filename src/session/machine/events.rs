@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{Choice, ErrorCode};
+use crate::protocol::{Choice, EndReason, ErrorCode};
 use crate::quiz::model::Quiz;
 use crate::session::SessionOptions;
 
@@ -147,6 +147,9 @@ pub enum Event {
     Ended {
         /// When.
         at_ms: Millis,
+        /// Why, when it was not the host's `end` (absent in journals written before it existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<EndReason>,
     },
     /// The teacher accepted, on the console, a phone that claimed the pairing code: it may drive
     /// the lesson with its own credential (never the host secret).
@@ -256,6 +259,8 @@ pub enum Command {
         /// Its number.
         device: u32,
     },
+    /// The server ends the session by itself (host away too long, maximum life reached).
+    Expire(EndReason),
 }
 
 /// Why a command produced no event.

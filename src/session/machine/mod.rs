@@ -322,7 +322,7 @@ impl Session {
                 self.reviewing = None;
             }
             Event::HelpRequested => self.help_total += 1,
-            Event::Ended { at_ms } => {
+            Event::Ended { at_ms, .. } => {
                 self.last_ms = *at_ms;
                 self.ended = true;
             }

@@ -117,7 +117,7 @@ impl Session {
                 }
                 out
             }
-            Event::Ended { .. } => vec![send(All, ServerMsg::Ended)],
+            Event::Ended { reason, .. } => vec![send(All, ServerMsg::Ended { reason: *reason })],
         }
     }
 
