@@ -202,7 +202,7 @@ async fn steps(
     let rec = json!({
         "code": s.code, "host_secret": s.host_secret, "screen_token": s.screen_token,
         "join_url": s.join_url, "quiz": quiz, "title": "Quiz", "label": "4e B",
-        "created": 0, "questions": null, "min_count": 3, "ended": false
+        "created": loupe::store::unix_ms(), "questions": null, "min_count": 3, "ended": false
     });
     let keep = "localStorage.setItem('loupe.host.' + arguments[0], arguments[1]);\
                 localStorage.setItem('loupe.host.index', JSON.stringify([arguments[0]]));\
