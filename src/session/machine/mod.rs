@@ -6,11 +6,16 @@
 //! scores and ranks are derived from recorded answers, never stored separately from them.
 
 mod decide;
+pub mod disclosure;
 mod events;
 mod names;
 mod scoring;
 mod views;
 
+#[cfg(test)]
+mod disclosure_game;
+#[cfg(test)]
+mod disclosure_props;
 #[cfg(test)]
 mod tests;
 
