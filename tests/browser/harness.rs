@@ -142,6 +142,8 @@ impl Drop for Server {
 pub enum Form {
     /// A phone: 390×844.
     Phone,
+    /// A small phone: 360×640 (the smallest screen the pages are checked at).
+    SmallPhone,
     /// The teacher's laptop: 1366×768.
     Laptop,
 }
@@ -196,10 +198,12 @@ impl Driver {
     pub async fn device(&self, name: &str, form: Form, lang: &str) -> anyhow::Result<Device> {
         let profile = self.root.join(format!("profile-{name}"));
         std::fs::create_dir_all(&profile)?;
-        let size = match form {
-            Form::Phone => "390,844",
-            Form::Laptop => "1366,768",
+        let (width, height) = match form {
+            Form::Phone => (390, 844),
+            Form::SmallPhone => (360, 640),
+            Form::Laptop => (1366, 768),
         };
+        let size = format!("{width},{height}");
         let args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
@@ -226,11 +230,11 @@ impl Driver {
             "args": args,
             "prefs": { "intl": { "accept_languages": lang } },
         });
-        if form == Form::Phone {
+        if form != Form::Laptop {
             // A desktop window is at least 500 px wide even headless: emulate the phone's
-            // viewport (and touch) so pages are seen at 390 px.
+            // viewport (and touch) so pages are seen at its width.
             options["mobileEmulation"] = json!({
-                "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 1.0, "touch": true, "mobile": true }
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0, "touch": true, "mobile": true }
             });
         }
         let mut caps = Capabilities::new();

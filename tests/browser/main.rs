@@ -11,6 +11,7 @@ mod finish;
 mod harness;
 mod lesson;
 mod pages;
+mod privacy;
 mod run;
 mod texts;
 
