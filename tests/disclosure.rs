@@ -185,3 +185,70 @@ async fn five_against_one_gives_nothing_away() -> anyhow::Result<()> {
     ensure!(csv.contains("'+1 or -1?,'+1,yes,6,"), "{csv}");
     Ok(())
 }
+
+/// Challenge mode: a pupil who answered one question (and left) gets no score, no points and
+/// no rank, and is not on the podium; the others, with three counted answers, are ranked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_early_leaver_gets_no_score_and_no_rank() -> anyhow::Result<()> {
+    let dir =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/disclosure");
+    let server = TestServer::start(|c| c.quizzes = Some(dir)).await?;
+    let body = json!({"quiz": "test-disclosure", "mode": "challenge"});
+    let (s, mut host, _screen) = flow::host_and_screen(&server, body).await?;
+    let mut pupils = flow::join_many(&server, &s.code, 4).await?;
+    host.joined(4).await?;
+    host.send(ClientMsg::Start).await?;
+    // Pupil 3 answers q-a only (right); the others answer everything, pupil 0 always right.
+    for (k, q) in ["q-tf", "q-a", "q-b", "q-c"].into_iter().enumerate() {
+        host.send(ClientMsg::Next).await?;
+        let right = if q == "q-b" { 1 } else { 0 };
+        let v = flow::answer_all(&mut pupils, q, 1, |i| match i {
+            3 if q != "q-a" => vec![],
+            1 if k == 3 => vec![opts(&[1 - right])],
+            _ => vec![opts(&[right])],
+        })
+        .await?;
+        host.count(q, 1, v.answered()).await?;
+        host.send(ClientMsg::Reveal).await?;
+        host.until(|m| matches!(m, ServerMsg::Reveal { question, .. } if question == q))
+            .await?;
+    }
+    host.send(ClientMsg::Finish).await?;
+    let ServerMsg::Summary(sum) = host.until(|m| matches!(m, ServerMsg::Summary(_))).await? else {
+        unreachable!()
+    };
+    let early = pupils[3].welcome.name.clone().context("a pseudonym")?;
+    ensure!(
+        !sum.podium.is_empty() && sum.podium.iter().all(|e| e.name != early),
+        "{:?}",
+        sum.podium
+    );
+    ensure!(sum.scored == 3, "{sum:?}");
+    for (i, p) in pupils.iter_mut().enumerate() {
+        let env = p
+            .client
+            .recv_until(T, |m| matches!(m, ServerMsg::Result(_)))
+            .await?;
+        let ServerMsg::Result(r) = env.msg else {
+            unreachable!()
+        };
+        if i == 3 {
+            ensure!(
+                (
+                    r.score,
+                    r.points,
+                    r.rank,
+                    r.scored_questions,
+                    r.min_questions
+                ) == (None, None, None, 1, 3),
+                "the early leaver: {r:?}"
+            );
+        } else {
+            ensure!(r.score.is_some() && r.points.is_some(), "pupil {i}: {r:?}");
+        }
+        if i == 0 {
+            ensure!(r.rank == Some(1), "pupil 0 is first: {r:?}");
+        }
+    }
+    Ok(())
+}
