@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use proptest::prelude::*;
 use serde_json::Value;
 
+use super::disclosure_cases::*;
 use super::disclosure_game::*;
 use super::*;
 

@@ -13,6 +13,8 @@ mod scoring;
 mod views;
 
 #[cfg(test)]
+mod disclosure_cases;
+#[cfg(test)]
 mod disclosure_game;
 #[cfg(test)]
 mod disclosure_props;
