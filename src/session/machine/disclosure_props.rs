@@ -2,14 +2,19 @@
 //! out from everything published to phones, the projector, the console, the report and its CSV.
 //!
 //! For each observer (the public, which sees the projector, the console and the report; or one
-//! pupil, who also sees their own phone and knows their own answers) the test looks for other
-//! assignments of answers to the same pupils that reproduce *every* published byte. Each hidden
-//! cell must take at least two values over those worlds, one of them at least N (when the whole
-//! round is hidden and at most N answered, two values are enough, and a round nobody answered,
-//! or only the observing pupil, has nothing to protect). Worlds are found by changing
-//! one round at a time (a subset of all worlds, so success proves the property); when that is not
-//! enough, every combination is tried within a budget, and a cell that even the per-round bound
-//! cannot save is a certain leak.
+//! pupil, who also sees their own phone and result and knows their own answers) the test looks
+//! for other assignments of answers to the same pupils that reproduce *every* published byte.
+//! Each hidden cell must take at least two values over those worlds, one of them at least N
+//! (when the whole round is hidden and at most N answered, two values are enough; a round nobody
+//! answered, or only the observing pupil, has nothing to protect).
+//!
+//! Phase A enumerates, per round, every multiset of answers of its other answering pupils (they
+//! are interchangeable within a round) and keeps those that give the round's published
+//! distribution: a bound on what any consistent world can give that round, so a cell that fails
+//! even on it is a certain leak. Phase B replays the whole session with one round changed at a
+//! time (a subset of all worlds, so success proves the property); phase C tries every
+//! combination of rounds within a budget when phase B is not enough, and fails if that is not
+//! enough either.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
