@@ -243,7 +243,7 @@ pub struct SessionInfo {
     pub mode: Mode,
     /// Number of questions in this session.
     pub questions: u32,
-    /// Smallest count a distribution is shown for.
+    /// The threshold N of the disclosure rules: no published cell can be worked out below it.
     pub min_count: u32,
     /// Content warning of the quiz, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -283,16 +283,18 @@ pub struct OptionView {
     pub text: String,
 }
 
-/// Per-option counts, or why they are hidden.
+/// One round's counts as they may be published: `null` means hidden, never "fewer than N".
+///
+/// The disclosure rules (`session::machine::disclosure`, `docs/PROTOCOL.md` § privacy) decide
+/// which cells are hidden so that no hidden cell can be worked out from everything published.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Distribution {
-    /// Pupils who answered (passes included).
+    /// Pupils who answered (passes included): always public, it is shown live.
     pub answered: u32,
-    /// Pupils who passed.
-    pub passed: u32,
-    /// Per-option counts; `None` for the whole distribution when fewer than `min_count` pupils
-    /// chose an option; on a sensitive question each count below `min_count` is `null`
-    /// ("fewer than N").
+    /// Pupils who passed; `None` when hidden to protect a hidden option count.
+    pub passed: Option<u32>,
+    /// Per-option counts; `None` when every option count is hidden; a `null` count is hidden
+    /// (it could be anything from 0 to the sum of the hidden cells, which is above `min_count`).
     pub counts: Option<Vec<Option<u32>>>,
 }
 
@@ -366,18 +368,39 @@ pub struct QuestionSummary {
     pub skipped: bool,
 }
 
+/// One bar of the class's score histogram: the pupils whose class score is in `from..=to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreBin {
+    /// Lowest score of the range (a multiple of 10).
+    pub from: u8,
+    /// Highest score of the range (9, 19, … or 100).
+    pub to: u8,
+    /// Pupils in the range: 0 or at least `min_count` (small ranges are merged with neighbours).
+    pub pupils: u32,
+}
+
 /// The anonymous class summary at the end.
+///
+/// Class scores (histogram, mean, median, podium) are computed only over the scored questions
+/// shown in full (no hidden cell in their first vote), so they say nothing about a hidden count.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     /// Pupils who joined.
     pub pupils: u32,
-    /// Pupils with a score (at least one scored question answered).
+    /// Pupils with a class score (enough answered questions among those counted).
     pub scored: u32,
-    /// Scores in ten bins: 0–9, 10–19, …, 90–100.
-    pub histogram: [u32; 10],
-    /// Mean score, when at least `min_count` pupils have one.
+    /// Scored questions asked (not skipped).
+    #[serde(default)]
+    pub scored_questions: u32,
+    /// Of those, the questions shown in full, which the class scores are computed on.
+    #[serde(default)]
+    pub counted_questions: u32,
+    /// Class scores in ranges covering 0–100 (10 points wide, wider where merged so that each
+    /// holds 0 or at least `min_count` pupils); empty when fewer than `min_count` have a score.
+    pub histogram: Vec<ScoreBin>,
+    /// Mean class score, read off the histogram (bin midpoints), rounded; `None` without one.
     pub mean: Option<f64>,
-    /// Median score, when at least `min_count` pupils have one.
+    /// Median class score, read off the histogram (interpolated), rounded; `None` without one.
     pub median: Option<f64>,
     /// Per-question results.
     pub questions: Vec<QuestionSummary>,
@@ -400,10 +423,14 @@ pub struct AdviceItem {
 /// The pupil's private result (sent only to that pupil).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrivateResult {
-    /// Score out of 100, or `None` when the pupil answered no scored question.
+    /// Score out of 100; `None` when the pupil answered fewer than `min_questions` scored
+    /// questions (or the session hides scores).
     pub score: Option<u8>,
-    /// Scored questions the score is based on.
+    /// Scored questions the pupil answered (the score is based on them).
     pub scored_questions: u32,
+    /// Answered scored questions a score needs: below it, no score, no points and no rank.
+    #[serde(default)]
+    pub min_questions: u32,
     /// Scored questions the pupil was present for.
     pub present_questions: u32,
     /// The band's title.
@@ -414,10 +441,10 @@ pub struct PrivateResult {
     pub band_advice: Option<String>,
     /// Tips for the questions where points were lost.
     pub advice: Vec<AdviceItem>,
-    /// Challenge mode: points.
+    /// Challenge mode: points on the questions the podium counts (with enough answers).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub points: Option<u32>,
-    /// Challenge mode: rank, only when in the top third.
+    /// Challenge mode: rank among the pupils with points, only when in the top third.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rank: Option<u32>,
     /// Where to get help.

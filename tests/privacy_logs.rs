@@ -391,7 +391,7 @@ async fn whole_session(level: &str) -> anyhow::Result<()> {
     let mut secrets: Vec<String> = vec![HOST_KEY.to_owned()];
 
     // The teacher creates a session (with the host key), a host and a screen greet.
-    let body = json!({"quiz": "hostile-privacy", "min_count": 1, "label": "4e B"}).to_string();
+    let body = json!({"quiz": "hostile-privacy", "label": "4e B"}).to_string();
     let (status, text) = raw_http::send_json(
         &addr,
         "POST",

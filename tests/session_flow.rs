@@ -161,14 +161,16 @@ async fn whole_reflection_lesson() -> anyhow::Result<()> {
     let v = flow::answer_all(&mut pupils, "q-sensitive", 1, |i| match i {
         0 | 1 => vec![opts(&[1])],
         _ if i % 10 == 3 => vec![Pass],
+        4..=8 => vec![opts(&[2])],
         _ => vec![opts(&[0])],
     })
     .await?;
     lesson::close(h, sc, &quiz, "q-sensitive", &v, None).await?;
+    // [20, 2, 5]: the 2 is hidden with the smallest large count, the passes stay shown.
+    let d = v.distribution(model::question(&quiz, "q-sensitive")?, lesson::MIN);
     assert_eq!(
-        v.distribution(model::question(&quiz, "q-sensitive")?, lesson::MIN)
-            .counts,
-        Some(vec![Some(25), None, None])
+        (d.passed, d.counts),
+        (Some(3), Some(vec![Some(20), None, None]))
     );
     first.insert("q-sensitive", v);
 
@@ -219,8 +221,8 @@ async fn whole_reflection_lesson() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// With fewer than `min_count` non-pass answers the whole distribution is hidden (passes still
-/// count), and with fewer than `min_count` scored pupils so are the summary's statistics.
+/// With fewer than `min_count` answers only their number is shown (not even the passes, which
+/// would give the rest), and a pupil with fewer than three scored answers has no class score.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn few_answers_hide_the_distribution() -> anyhow::Result<()> {
     let server = TestServer::plain().await?;
@@ -231,26 +233,24 @@ async fn few_answers_hide_the_distribution() -> anyhow::Result<()> {
     host.send(ClientMsg::Start).await?;
     host.send(ClientMsg::Next).await?;
     let v = flow::answer_all(&mut pupils, "q-single", 1, |i| {
-        vec![[opts(&[1]), opts(&[2]), Pass][i].clone()]
+        [vec![opts(&[1])], vec![Pass], vec![]][i].clone()
     })
     .await?;
-    assert_eq!(
-        v.distribution(model::question(&quiz, "q-single")?, lesson::MIN)
-            .counts,
-        None
-    );
+    let d = v.distribution(model::question(&quiz, "q-single")?, lesson::MIN);
+    assert_eq!((d.answered, d.passed, d.counts), (2, None, None));
     lesson::close(&mut host, &mut screen, &quiz, "q-single", &v, None).await?;
     lesson::reveal(&mut host, &mut screen, &mut pupils, &quiz, "q-single", &v).await?;
-    // Two scored pupils (< min_count): the summary hides mean, median and histogram.
+    // One scored answer at most: no class score, so no histogram, mean or median.
     host.send(ClientMsg::Finish).await?;
     let ServerMsg::Summary(sum) = host.until(|m| matches!(m, ServerMsg::Summary(_))).await? else {
         unreachable!()
     };
     assert_eq!(
         (sum.pupils, sum.scored, sum.mean, sum.median),
-        (3, 2, None, None)
+        (3, 0, None, None)
     );
-    assert_eq!(sum.histogram, [0; 10]);
+    assert_eq!((sum.scored_questions, sum.counted_questions), (1, 0));
+    assert!(sum.histogram.is_empty());
     flow::check_log(&screen.log, true)
 }
 

@@ -100,7 +100,8 @@ pub struct Question {
     pub scale: Option<Scale>,
     /// Optional time limit in seconds (used only when the session turns timers on).
     pub time_limit: Option<u32>,
-    /// A sensitive question: any option counted fewer than the session's minimum shows as "fewer than N".
+    /// A sensitive question: any option counted fewer than the session's threshold is hidden, with
+    /// complements so that it cannot be worked out (`session::machine::disclosure`).
     pub sensitive: bool,
     /// The youngest age the question is meant for, if any.
     pub min_age: Option<u8>,

@@ -14,7 +14,8 @@ pub struct SessionOptions {
     pub timers: Option<bool>,
     /// Close a question as soon as every pupil has answered.
     pub close_when_all_answered: bool,
-    /// Smallest count for which a distribution is shown (at least 1; default 3).
+    /// The disclosure threshold N (3 to 100, default 3): no published count can be worked out
+    /// below it (see `docs/PROTOCOL.md` § privacy).
     pub min_count: u32,
     /// Question ids to include, in quiz order; `None` for all.
     pub questions: Option<Vec<String>>,

@@ -15,6 +15,7 @@ use tokio_util::task::TaskTracker;
 use super::actor::Actor;
 use super::handle::SessionHandle;
 use super::journal::{Journal, MemoryJournal};
+use super::machine::disclosure::{MIN_COUNT_CEILING, MIN_COUNT_FLOOR};
 use super::machine::{Event, Session, SessionCreated};
 use super::{secret, SessionOptions};
 use crate::quiz::model::Quiz;
@@ -282,10 +283,11 @@ fn narrow(quiz: Arc<Quiz>, options: &SessionOptions) -> Result<Arc<Quiz>, Create
 
 fn check_options(options: &SessionOptions) -> Result<(), CreateError> {
     let too_long = |s: &Option<String>, n: usize| s.as_ref().is_some_and(|s| s.chars().count() > n);
-    if options.min_count == 0 || options.min_count > 100 {
-        return Err(CreateError::BadOptions(
-            "min_count must be between 1 and 100".into(),
-        ));
+    if !(MIN_COUNT_FLOOR..=MIN_COUNT_CEILING).contains(&options.min_count) {
+        return Err(CreateError::BadOptions(format!(
+            "min_count must be between {MIN_COUNT_FLOOR} and {MIN_COUNT_CEILING}: below \
+             {MIN_COUNT_FLOOR}, pupils in a small group could tell what the others answered"
+        )));
     }
     if too_long(&options.label, 60) {
         return Err(CreateError::BadOptions(

@@ -1,9 +1,13 @@
 //! Reading the aggregate reports kept after sessions, and rendering them as JSON or CSV.
+//!
+//! A report written by a Loupe from before the disclosure rules is brought under them as it is
+//! read ([`parse_summary`]), so an old report never serves a count the rules would hide.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::protocol::{Distribution, Summary};
+use crate::protocol::{Distribution, PodiumEntry, QuestionSummary, Summary};
+use crate::session::machine::disclosure::{self, MIN_COUNT_FLOOR};
 
 /// A finished session's aggregate results, as a teacher reopens them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -42,7 +46,7 @@ pub fn find(conn: &Connection, code: &str, key_hash: &str) -> rusqlite::Result<O
         params![code, key_hash, super::unix_ms() as i64],
         |r| {
             let summary: String = r.get(8)?;
-            let summary = serde_json::from_str(&summary).map_err(|e| {
+            let summary = parse_summary(&summary).map_err(|e| {
                 rusqlite::Error::FromSqlConversionFailure(
                     8,
                     rusqlite::types::Type::Text,
@@ -65,12 +69,98 @@ pub fn find(conn: &Connection, code: &str, key_hash: &str) -> rusqlite::Result<O
     .optional()
 }
 
-/// Quotes one CSV field.
+/// A stored summary, as JSON: the current shape, or the one before the disclosure rules (ten
+/// raw histogram bins, exact mean and median, no `counted_questions`), which is converted.
+pub fn parse_summary(text: &str) -> serde_json::Result<Summary> {
+    let value: serde_json::Value = serde_json::from_str(text)?;
+    if value.get("counted_questions").is_some() {
+        return serde_json::from_value(value);
+    }
+    let old: Legacy = serde_json::from_value(value)?;
+    Ok(old.upgrade())
+}
+
+/// A summary as Loupe stored it before the disclosure rules.
+#[derive(Deserialize)]
+struct Legacy {
+    pupils: u32,
+    scored: u32,
+    histogram: [u32; 10],
+    questions: Vec<QuestionSummary>,
+    #[serde(default)]
+    #[allow(dead_code)] // reports never kept a podium; read and dropped
+    podium: Vec<PodiumEntry>,
+}
+
+impl Legacy {
+    /// The same report under today's rules, at the lowest threshold (the session's own is not
+    /// stored): a round with a hidden cell keeps only its number of answers (the old rules let
+    /// it be computed), the others are checked again; class scores are kept, merged into ranges
+    /// and with mean and median read off them, only when every question was shown in full
+    /// (otherwise they were computed with the hidden answers).
+    fn upgrade(self) -> Summary {
+        let n = MIN_COUNT_FLOOR;
+        let mut questions = self.questions;
+        let mut full = true;
+        for q in &mut questions {
+            q.results = legacy_round(&q.results, n);
+            if let Some(d) = q.second_vote.as_mut() {
+                *d = legacy_round(d, n);
+            }
+            full &= q.skipped || disclosure::is_full(&q.results);
+        }
+        let asked = questions.iter().filter(|q| !q.skipped).count() as u32;
+        let histogram = if full {
+            disclosure::score_bins(&self.histogram, n)
+        } else {
+            Vec::new()
+        };
+        Summary {
+            pupils: self.pupils,
+            scored: self.scored,
+            scored_questions: asked,
+            counted_questions: if full { asked } else { 0 },
+            mean: disclosure::grouped_mean(&histogram),
+            median: disclosure::grouped_median(&histogram),
+            histogram,
+            questions,
+            podium: Vec::new(),
+        }
+    }
+}
+
+/// One round of an old report under today's rules (see [`Legacy::upgrade`]).
+fn legacy_round(d: &Distribution, n: u32) -> Distribution {
+    match (&d.counts, d.passed) {
+        (Some(counts), Some(passed)) if counts.iter().all(Option::is_some) => {
+            let tally: Vec<u32> = counts.iter().flatten().copied().collect();
+            let chose = d.answered.saturating_sub(passed);
+            let multiple = tally.iter().sum::<u32>() > chose;
+            disclosure::disclose(&tally, passed, d.answered, multiple, false, n)
+        }
+        _ => Distribution {
+            answered: d.answered,
+            passed: None,
+            counts: None,
+        },
+    }
+}
+
+/// What a spreadsheet would read as a formula (or strip) at the start of a cell.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// One CSV field: neutralised when it could start a formula (a leading `'` makes spreadsheets
+/// read it as text), then quoted when it holds the separator, a quote or a line break.
 fn field(text: &str, sep: char) -> String {
+    let text = if text.starts_with(FORMULA_START) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
     if text.contains([sep, '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text
     }
 }
 
@@ -84,19 +174,25 @@ fn number(n: Option<f64>, sep: char) -> String {
     }
 }
 
-fn count(d: &Distribution, i: usize, min: &str) -> String {
+fn count(d: &Distribution, i: usize, hidden: &str) -> String {
     match &d.counts {
-        None => min.to_owned(),
+        None => hidden.to_owned(),
         Some(counts) => counts
             .get(i)
             .copied()
             .flatten()
-            .map_or_else(|| min.to_owned(), |c| c.to_string()),
+            .map_or_else(|| hidden.to_owned(), |c| c.to_string()),
     }
+}
+
+fn passed(d: &Distribution, hidden: &str) -> String {
+    d.passed
+        .map_or_else(|| hidden.to_owned(), |p| p.to_string())
 }
 
 /// The report as CSV that opens with its accents in Excel and LibreOffice: UTF-8 with a byte
 /// order mark, `;`-separated in French (the separator French spreadsheets expect), `,` in English.
+/// Hidden cells read "masqué"/"hidden"; no cell can start a formula.
 pub fn to_csv(report: &Report) -> String {
     let fr = report.lang == "fr";
     let sep = if fr { ';' } else { ',' };
@@ -115,6 +211,7 @@ pub fn to_csv(report: &Report) -> String {
         }
     };
     let sum = &report.summary;
+    let hidden = t("masqué", "hidden");
     line(&[t("Quiz", "Quiz"), report.quiz_title.clone()]);
     line(&[
         t("Séance", "Session"),
@@ -122,17 +219,42 @@ pub fn to_csv(report: &Report) -> String {
     ]);
     line(&[t("Élèves", "Pupils"), sum.pupils.to_string()]);
     line(&[t("Avec un score", "With a score"), sum.scored.to_string()]);
-    line(&[t("Moyenne", "Mean"), number(sum.mean, sep)]);
-    line(&[t("Médiane", "Median"), number(sum.median, sep)]);
+    line(&[
+        t("Questions notées", "Scored questions"),
+        sum.scored_questions.to_string(),
+    ]);
+    line(&[
+        t(
+            "Questions comptées dans les scores (montrées en entier)",
+            "Questions counted in the scores (shown in full)",
+        ),
+        sum.counted_questions.to_string(),
+    ]);
+    line(&[
+        t(
+            "Moyenne (lue sur l'histogramme)",
+            "Mean (read off the histogram)",
+        ),
+        number(sum.mean, sep),
+    ]);
+    line(&[
+        t(
+            "Médiane (lue sur l'histogramme)",
+            "Median (read off the histogram)",
+        ),
+        number(sum.median, sep),
+    ]);
+    line(&[
+        hidden.clone(),
+        t(
+            "caché pour qu'aucun petit groupe ne puisse être déduit",
+            "hidden so that no small group can be worked out",
+        ),
+    ]);
     line(&[]);
     line(&[t("Score", "Score"), t("Élèves", "Pupils")]);
-    for (i, n) in sum.histogram.iter().enumerate() {
-        let range = if i == 9 {
-            "90-100".to_owned()
-        } else {
-            format!("{}-{}", i * 10, i * 10 + 9)
-        };
-        line(&[range, n.to_string()]);
+    for bin in &sum.histogram {
+        line(&[format!("{}-{}", bin.from, bin.to), bin.pupils.to_string()]);
     }
     line(&[]);
     line(&[
@@ -142,33 +264,34 @@ pub fn to_csv(report: &Report) -> String {
         t("Vote", "Vote"),
         t("Second vote", "Second vote"),
     ]);
-    let few = t("moins que le minimum", "below the minimum");
     for q in &sum.questions {
         if q.skipped {
             line(&[q.text.clone(), t("(passée)", "(skipped)")]);
             continue;
         }
+        let second =
+            |f: &dyn Fn(&Distribution) -> String| q.second_vote.as_ref().map(f).unwrap_or_default();
         for (i, option) in q.options.iter().enumerate() {
             let correct = if q.correct.contains(&(i as u8)) {
                 t("oui", "yes")
             } else {
                 String::new()
             };
-            let second = q
-                .second_vote
-                .as_ref()
-                .map(|d| count(d, i, &few))
-                .unwrap_or_default();
             line(&[
                 q.text.clone(),
                 option.clone(),
                 correct,
-                count(&q.results, i, &few),
-                second,
+                count(&q.results, i, &hidden),
+                second(&|d| count(d, i, &hidden)),
             ]);
         }
-        let passed = q.results.passed.to_string();
-        line(&[q.text.clone(), t("Passe", "Passed"), String::new(), passed]);
+        line(&[
+            q.text.clone(),
+            t("Passe", "Passed"),
+            String::new(),
+            passed(&q.results, &hidden),
+            second(&|d| passed(d, &hidden)),
+        ]);
     }
     out
 }
@@ -183,5 +306,29 @@ mod tests {
         assert_eq!(field("dit \"non\"", ','), "\"dit \"\"non\"\"\"");
         assert_eq!(field("plain", ','), "plain");
         assert_eq!(number(Some(12.25), ';'), "12,2");
+    }
+
+    #[test]
+    fn csv_cells_never_start_a_formula() {
+        assert_eq!(field("=1+1", ','), "'=1+1");
+        assert_eq!(field("+33 1", ','), "'+33 1");
+        assert_eq!(field("-2", ','), "'-2");
+        assert_eq!(field("@SUM(A1)", ','), "'@SUM(A1)");
+        assert_eq!(field("\tx", ','), "'\tx");
+        assert_eq!(field("\r=x", ','), "\"'\r=x\"");
+        assert_eq!(field("=a;b", ';'), "\"'=a;b\"");
+        assert_eq!(field("a=b", ','), "a=b");
+    }
+
+    #[test]
+    fn an_old_report_is_brought_under_the_rules() {
+        let old = r#"{"pupils":6,"scored":6,"histogram":[0,0,0,0,0,1,2,3,0,0],"mean":70.5,
+            "median":72.0,"questions":[{"question":"q1","text":"?","options":["Vrai","Faux"],
+            "correct":[0],"results":{"answered":6,"passed":0,"counts":[5,null]},"skipped":false}]}"#;
+        let sum = parse_summary(old).expect("an old summary parses");
+        let d = &sum.questions[0].results;
+        assert_eq!((d.answered, d.passed, d.counts.clone()), (6, None, None));
+        assert!(sum.histogram.is_empty() && sum.mean.is_none() && sum.median.is_none());
+        assert_eq!((sum.scored_questions, sum.counted_questions), (1, 0));
     }
 }

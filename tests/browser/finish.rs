@@ -1,14 +1,15 @@
 //! The end of the lesson: pairing the teacher's phone as a remote (warning, 60-second QR code,
-//! accepted on the console once scanned), finishing from the remote, the class summary on the console and the projector, and each
-//! pupil's private score behind a tap.
+//! accepted on the console once scanned), finishing from the remote, the class summary on the
+//! console and the projector, and each pupil's private result behind a tap: with two questions,
+//! too few for a score, said kindly.
 
 use crate::device::{tid, until};
 use crate::harness::{Form, WAIT};
 use crate::lesson::{Lesson, Who};
 
-/// Each pupil's expected score and the number of questions it is based on: pupil 1 right twice,
-/// pupil 2 wrong twice, pupil 3 passed question 1 and was right on question 2.
-const SCORES: [(u32, u32); 3] = [(100, 2), (0, 2), (100, 1)];
+/// The scored questions each pupil answered: pupils 1 and 2 both, pupil 3 passed question 1.
+/// A score needs 3, so none gets one (nor the class a histogram).
+const ANSWERED: [u32; 3] = [2, 2, 1];
 
 impl Lesson {
     /// The pairing dialog, then the remote opened from the address it shows.
@@ -135,8 +136,18 @@ impl Lesson {
                 .await;
             self.soft(&format!("console summary of question {}", i + 1), r);
         }
-        let r = self.teacher.wait_visible(&tid("histogram")).await;
-        self.soft("console score histogram", r);
+        let none = self.t("chart.no_histogram", &[]);
+        let r = self
+            .teacher
+            .wait_contains(&tid("no-histogram"), &none)
+            .await;
+        self.soft("console: no class histogram without class scores", r);
+        let basis = self.t("chart.scores_basis_all", &[("n", "2")]);
+        let r = self
+            .teacher
+            .wait_contains(&tid("scores-basis"), &basis)
+            .await;
+        self.soft("console: the questions class scores are computed on", r);
         self.shot(Who::Teacher, "summary").await;
         self.axe(Who::Teacher, "summary").await;
         self.to_screen().await?;
@@ -146,7 +157,7 @@ impl Lesson {
         self.to_console().await?;
 
         let show = self.t("finished.show", &[]);
-        for (i, (score, based)) in SCORES.iter().enumerate() {
+        for (i, answered) in ANSWERED.iter().enumerate() {
             self.pupils[i].wait_visible(&tid("v-finished")).await?;
             let r = self.pupils[i]
                 .wait_contains(&tid("result-btn"), &show)
@@ -161,16 +172,18 @@ impl Lesson {
             }
             self.pupils[i].click(&tid("result-btn")).await?;
             self.pupils[i].wait_visible(&tid("result")).await?;
-            let want = self.t("result.outof", &[("score", &score.to_string())]);
+            let want = self.t("result.too_few", &[]);
             let r = self.pupils[i].wait_contains(&tid("r-score"), &want).await;
-            self.soft(&format!("pupil {} score", i + 1), r);
-            let based = if *based == 1 {
-                self.t("result.based.one", &[])
-            } else {
-                self.t("result.based.many", &[("n", &based.to_string())])
-            };
-            let r = self.pupils[i].wait_contains(&tid("r-based"), &based).await;
-            self.soft(&format!("pupil {} score basis", i + 1), r);
+            self.soft(
+                &format!("pupil {}: too few questions for a score", i + 1),
+                r,
+            );
+            let n = answered.to_string();
+            let why = self.t("result.too_few.why", &[("min", "3"), ("n", &n)]);
+            let r = self.pupils[i].wait_contains(&tid("r-based"), &why).await;
+            self.soft(&format!("pupil {}: why there is no score", i + 1), r);
+            let r = self.pupils[i].wait_hidden(&tid("r-points")).await;
+            self.soft(&format!("pupil {}: no points or rank", i + 1), r);
         }
         self.shot(Who::Pupil(0), "score").await;
         self.axe(Who::Pupil(0), "pupil score").await;

@@ -263,8 +263,8 @@ impl Lesson {
         for q in &self.quiz.questions {
             t.wait_visible(&tid(&format!("q-check-{}", q.id))).await?;
         }
-        // Three pupils and one pass: a minimum of 1 lets the class see the distribution.
-        t.type_into(&tid("opt-min-count"), "1").await?;
+        // Three pupils and one pass: at the lowest threshold (3), three answers show the split.
+        t.type_into(&tid("opt-min-count"), "3").await?;
         t.type_into(&tid("opt-label"), "4e B").await?;
         t.click(&tid("create-session")).await?;
         Ok(())

@@ -13,6 +13,7 @@ mod host_key;
 mod lesson;
 mod pages;
 mod paused;
+mod privacy;
 mod remote;
 mod run;
 mod storage;

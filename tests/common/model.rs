@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::anyhow;
-use loupe::protocol::{Choice, Distribution};
+use loupe::protocol::{Choice, Distribution, ScoreBin};
 use loupe::quiz::model::{Question, QuestionKind, Quiz, Scoring};
 
 /// Parses a fixture quiz by id (`tests/fixtures/quizzes/<id>.toml`).
@@ -49,9 +49,13 @@ impl Votes {
         self.0.get(&pupil)
     }
 
-    /// The distribution the server must show for these votes: passes counted in `answered` and
-    /// `passed` only; no counts at all below `min_count` non-pass answers; on a sensitive question
-    /// every count below `min_count` hidden.
+    /// The distribution the server must show for these votes (docs/PROTOCOL.md § privacy):
+    /// below `min_count` answers only their number; a question that is not sensitive in full;
+    /// on a sensitive one every count below `min_count` hidden, with the smallest large counts
+    /// (all those tied) until the hidden ones hold a large one, two counts at least and, on a
+    /// single-choice question, more than `min_count` answers (on a multiple-choice one, more
+    /// than `min_count` pupils must have ticked something, else all is hidden); the pass count
+    /// hidden exactly when every option count is.
     pub fn distribution(&self, q: &Question, min_count: u32) -> Distribution {
         let passed = self
             .0
@@ -66,18 +70,51 @@ impl Votes {
                 }
             }
         }
-        let chose = self.answered() - passed;
-        let counts = (chose >= min_count).then(|| {
-            counts
-                .into_iter()
-                .map(|n| (!q.sensitive || n >= min_count).then_some(n))
-                .collect()
-        });
-        Distribution {
-            answered: self.answered(),
-            passed,
-            counts,
+        let n = min_count.max(3);
+        let answered = self.answered();
+        let multiple = q.kind == QuestionKind::Multiple;
+        let mut hidden: Vec<bool> = counts.iter().map(|&c| q.sensitive && c < n).collect();
+        if answered < n || (multiple && hidden.contains(&true) && answered - passed <= n) {
+            hidden = vec![true; counts.len()];
         }
+        while hidden.contains(&true) {
+            let kept: Vec<u32> = (0..counts.len())
+                .filter(|&i| hidden[i])
+                .map(|i| counts[i])
+                .collect();
+            let sum: u32 = kept.iter().sum();
+            if kept.iter().any(|&c| c >= n) && kept.len() >= 2 && (multiple || sum > n) {
+                break;
+            }
+            let Some(least) = (0..counts.len())
+                .filter(|&i| !hidden[i])
+                .map(|i| counts[i])
+                .min()
+            else {
+                break;
+            };
+            for i in 0..counts.len() {
+                hidden[i] |= counts[i] == least;
+            }
+        }
+        let all = hidden.iter().all(|&h| h);
+        Distribution {
+            answered,
+            passed: (!all).then_some(passed),
+            counts: (!all).then(|| {
+                counts
+                    .iter()
+                    .zip(&hidden)
+                    .map(|(&c, &h)| (!h).then_some(c))
+                    .collect()
+            }),
+        }
+    }
+
+    /// Whether these votes are shown in full (they then count in the class scores).
+    pub fn full(&self, q: &Question, min_count: u32) -> bool {
+        let d = self.distribution(q, min_count);
+        d.passed.is_some() && d.counts.is_some_and(|c| c.iter().all(Option::is_some))
     }
 }
 
@@ -135,10 +172,13 @@ pub fn points(q: &Question, choice: &Choice, unit: u64) -> Option<(u64, u64)> {
     }
 }
 
+/// Answered scored questions a score needs (below: no score, points or rank).
+pub const MIN_SCORED: u32 = 3;
+
 /// What a pupil's private result must say.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Expected {
-    /// round(100 × earned ÷ available), or `None` with no scored answer.
+    /// round(100 × earned ÷ available), or `None` with fewer than [`MIN_SCORED`] scored answers.
     pub score: Option<u8>,
     /// Scored questions answered (passes and blanks left out).
     pub scored_questions: u32,
@@ -167,7 +207,7 @@ pub fn expected(quiz: &Quiz, answers: &[(&Question, Option<&Choice>)]) -> Expect
             out.full.push(q.id.clone());
         }
     }
-    if available > 0 {
+    if available > 0 && out.scored_questions >= MIN_SCORED {
         // round half up, exactly, in integers
         let score = (200 * earned + available) / (2 * available);
         out.score = u8::try_from(score).ok();
@@ -175,28 +215,75 @@ pub fn expected(quiz: &Quiz, answers: &[(&Question, Option<&Choice>)]) -> Expect
     out
 }
 
-/// Scores in ten bins: 0–9, 10–19, …, 90–100.
-pub fn histogram(scores: &[u8]) -> [u32; 10] {
-    let mut bins = [0u32; 10];
+/// The published histogram of class scores at `min_count`: decades 0–9 … 90–100, merged left to
+/// right until each range holds 0 or at least `min_count` pupils (a small last range joins the
+/// previous range with pupils); empty below `min_count` scores.
+pub fn histogram(scores: &[u8], min_count: u32) -> Vec<ScoreBin> {
+    let n = min_count.max(3);
+    let mut raw = [0u32; 10];
     for &s in scores {
-        bins[usize::from(s / 10).min(9)] += 1;
+        raw[usize::from(s / 10).min(9)] += 1;
+    }
+    if (scores.len() as u32) < n || scores.is_empty() {
+        return Vec::new();
+    }
+    let top = |i: usize| if i == 9 { 100 } else { i as u8 * 10 + 9 };
+    let mut bins: Vec<ScoreBin> = Vec::new();
+    let mut open: Option<ScoreBin> = None;
+    for (i, &c) in raw.iter().enumerate() {
+        let bin = match open.take() {
+            Some(mut b) => {
+                b.to = top(i);
+                b.pupils += c;
+                b
+            }
+            None => ScoreBin {
+                from: i as u8 * 10,
+                to: top(i),
+                pupils: c,
+            },
+        };
+        if bin.pupils == 0 || bin.pupils >= n {
+            bins.push(bin);
+        } else {
+            open = Some(bin);
+        }
+    }
+    if let Some(mut rest) = open {
+        while let Some(prev) = bins.pop() {
+            rest.from = prev.from;
+            rest.pupils += prev.pupils;
+            if prev.pupils > 0 {
+                break;
+            }
+        }
+        bins.push(rest);
     }
     bins
 }
 
-/// Mean of the scores.
-pub fn mean(scores: &[u8]) -> f64 {
-    scores.iter().map(|&s| f64::from(s)).sum::<f64>() / scores.len() as f64
+/// The mean read off the bins (each pupil at the middle of their range), rounded.
+pub fn mean(bins: &[ScoreBin]) -> Option<f64> {
+    let total: u32 = bins.iter().map(|b| b.pupils).sum();
+    let sum: f64 = bins
+        .iter()
+        .map(|b| f64::from(b.pupils) * (f64::from(b.from) + f64::from(b.to)) / 2.0)
+        .sum();
+    (total > 0).then(|| (sum / f64::from(total)).round())
 }
 
-/// Median of the scores (mean of the two middle ones for an even count).
-pub fn median(scores: &[u8]) -> f64 {
-    let mut s: Vec<f64> = scores.iter().map(|&s| f64::from(s)).collect();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
+/// The median read off the bins (linear inside the range that holds it), rounded.
+pub fn median(bins: &[ScoreBin]) -> Option<f64> {
+    let total: u32 = bins.iter().map(|b| b.pupils).sum();
+    let half = f64::from(total) / 2.0;
+    let mut below = 0.0;
+    for b in bins.iter().filter(|b| b.pupils > 0) {
+        if below + f64::from(b.pupils) >= half {
+            let width = f64::from(b.to - b.from) + 1.0;
+            let at = f64::from(b.from) + (half - below) / f64::from(b.pupils) * width;
+            return Some(at.min(f64::from(b.to)).round());
+        }
+        below += f64::from(b.pupils);
     }
+    None
 }

@@ -262,7 +262,7 @@ impl Class {
             sum.pupils
         );
         ensure!(
-            sum.histogram == model::histogram(&scores),
+            sum.histogram == model::histogram(&scores, MIN),
             "histogram {:?}",
             sum.histogram
         );

@@ -16,6 +16,7 @@ async fn answers_to_a_question_that_is_not_open_are_refused() -> anyhow::Result<
         assert_eq!(refused(&mut scene, 0, q, round, opts(&[0])).await, code);
     }
     scene.carries_on().await?;
+    scene.top_up().await?;
     let acked = scene.acked.len() as u32;
     // Closed: pupil 1 (who never answered) and the attacker (who did) are both refused.
     scene.host.send(ClientMsg::Close).await?;
@@ -46,7 +47,7 @@ async fn answers_to_a_question_that_is_not_open_are_refused() -> anyhow::Result<
     );
     assert_eq!(
         shown.results.counts,
-        Some(vec![Some(0), Some(1), Some(1), Some(0)])
+        Some(vec![Some(0), Some(1), Some(1), Some(1)])
     );
     Ok(())
 }
@@ -110,10 +111,10 @@ async fn the_wrong_kind_of_answer_gets_bad_choice() -> anyhow::Result<()> {
 async fn answers_after_the_deadline_and_its_grace_are_refused() -> anyhow::Result<()> {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile");
     let server = TestServer::start(|c| c.quizzes = Some(dir)).await?;
-    let body = json!({"quiz": "hostile-timed", "timers": true, "min_count": 1});
+    let body = json!({"quiz": "hostile-timed", "timers": true});
     let (s, mut host, _screen) = flow::host_and_screen(&server, body).await?;
-    let mut pupils = flow::join_many(&server, &s.code, 3).await?;
-    host.joined(3).await?;
+    let mut pupils = flow::join_many(&server, &s.code, 4).await?;
+    host.joined(4).await?;
     host.send(ClientMsg::Start).await?;
     host.send(ClientMsg::Next).await?;
     let mut deadline = None;
@@ -128,6 +129,7 @@ async fn answers_after_the_deadline_and_its_grace_are_refused() -> anyhow::Resul
     }
     let deadline = deadline.context("no pupil")?;
     flow::answer(&mut pupils[0].client, "t1", 1, 1, opts(&[1])).await?;
+    flow::answer(&mut pupils[3].client, "t1", 1, 1, opts(&[2])).await?;
     // 0.8 s after the deadline: inside the grace, still counted.
     tokio::time::sleep_until((deadline + Duration::from_millis(800)).into()).await;
     flow::answer(&mut pupils[1].client, "t1", 1, 1, opts(&[0])).await?;
@@ -149,8 +151,8 @@ async fn answers_after_the_deadline_and_its_grace_are_refused() -> anyhow::Resul
         ErrorCode::TooLate | ErrorCode::QuestionNotOpen
     ));
     let shown = host.results("t1").await?;
-    assert_eq!(shown.results.answered, 2);
-    assert_eq!(shown.results.counts, Some(vec![Some(1), Some(1), Some(0)]));
+    assert_eq!(shown.results.answered, 3);
+    assert_eq!(shown.results.counts, Some(vec![Some(1), Some(1), Some(1)]));
     Ok(())
 }
 

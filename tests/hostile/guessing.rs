@@ -125,12 +125,11 @@ where
     defended
 }
 
-/// A server behind a trusted proxy on loopback, a session (`min_count` 1) with its host, and
+/// A server behind a trusted proxy on loopback, a session with its host, and
 /// [`DECOYS`] sessions nobody is in.
 async fn guessing_scene() -> anyhow::Result<(TestServer, Created, Watcher, Vec<String>)> {
     let server = behind_proxy(100).await?;
-    let (s, host, _screen) =
-        flow::host_and_screen(&server, json!({"quiz": "test-kinds", "min_count": 1})).await?;
+    let (s, host, _screen) = flow::host_and_screen(&server, json!({"quiz": "test-kinds"})).await?;
     let decoys = decoys(&server).await?;
     Ok((server, s, host, decoys))
 }
@@ -365,7 +364,7 @@ async fn a_class_joins_from_the_same_address_as_a_few_typos() -> anyhow::Result<
     // No trusted proxy: everyone is 127.0.0.1, like a school behind NAT.
     let server = TestServer::plain().await?;
     let (s, mut host, _screen) =
-        flow::host_and_screen(&server, json!({"quiz": "test-kinds", "min_count": 1})).await?;
+        flow::host_and_screen(&server, json!({"quiz": "test-kinds"})).await?;
     let unknown = (
         Some(ErrorCode::UnknownSession),
         Some(close::UNKNOWN_SESSION),

@@ -9,9 +9,11 @@
  *   option-<i>           one option of a question (list of options)
  *   bars                 a results chart;  bar-<i> one option's row;  bar-count-<i> its numbers
  *   correct-mark         "correct answer" label on a row
- *   no-distribution      "not enough answers to show the distribution"
- *   passed-count         how many passed
- *   histogram            the score histogram (SVG);  summary-stats  pupils / mean / median
+ *   no-distribution      "only the number of answers is shown" (every count hidden)
+ *   passed-count         answers, passes (when shown) and the percentages' base
+ *   masked-legend        what a hidden count means, under a chart that has one
+ *   histogram            the score histogram (SVG);  no-histogram  when there is none
+ *   summary-stats        pupils / mean / median;  scores-basis  questions the class scores count
  *   summary-question-<i> one question in the summary;  podium  the top three
  */
 (function (global) {
@@ -75,40 +77,52 @@
     return Math.round((count * 100) / base);
   }
 
-  /** The text of one vote's numbers: "12 (40 %)" or "fewer than 3". */
-  function countText(count, base, minCount) {
-    if (count === null || count === undefined) {
-      return minCount ? t('chart.fewer', { n: minCount }) : t('chart.fewer_min');
-    }
+  /**
+   * The text of one cell: "12 (40 %)" when `base` is public, "12" when it is not, "hidden" for
+   * a hidden count (which never means "few": see docs/PROTOCOL.md § privacy).
+   */
+  function countText(count, base) {
+    if (count === null || count === undefined) return t('chart.masked');
+    if (base === null) return String(count);
     var p = pct(count, base);
     return t('chart.count', { n: count, pct: p === null ? 0 : p });
   }
 
-  /** One bar track with its fill. */
-  function track(count, base, cls) {
+  /** One bar track with its fill (width over `scale`, a number the page may show). */
+  function track(count, scale, cls) {
+    var hidden = count === null || count === undefined;
     var fill = L.el('span', { 'class': 'bar-fill ' + cls });
-    var p = pct(count, base);
+    var p = hidden ? null : pct(count, scale);
     fill.style.width = (p === null ? 0 : Math.max(p, count > 0 ? 1 : 0)) + '%';
-    return L.el('span', { 'class': 'bar-track', 'aria-hidden': 'true' }, [fill]);
+    return L.el('span', { 'class': 'bar-track' + (hidden ? ' masked' : ''), 'aria-hidden': 'true' }, [fill]);
+  }
+
+  /** Whether a published round hides anything. */
+  function hidesSome(dist) {
+    if (!dist) return false;
+    if (dist.passed === null || dist.passed === undefined || !dist.counts) return true;
+    return dist.counts.some(function (c) { return c === null || c === undefined; });
   }
 
   /**
    * Result bars. `d` = { options: [text], results: Distribution, second: Distribution|null,
-   * correct: [index]|null, minCount: n }. A Distribution is {answered, passed, counts}; counts
-   * null means the distribution is hidden (too few answers); a null count is "fewer than N".
+   * correct: [index]|null }. A Distribution is {answered, passed, counts}: `counts` null when
+   * every option count is hidden, a null count hidden, `passed` null when hidden (then no
+   * percentage is shown, since its base would not be public).
    */
   function bars(d) {
     var wrap = L.el('div', { 'class': 'chart', 'data-testid': 'bars' });
-    var first = d.results || { answered: 0, passed: 0, counts: null };
+    var first = d.results || { answered: 0, passed: null, counts: null };
     var second = d.second || null;
     var correct = d.correct || [];
-    var minCount = d.minCount || 0;
     var hidden = !first.counts && (!second || !second.counts);
-    var base1 = first.answered - first.passed;
-    var base2 = second ? second.answered - second.passed : 0;
+    var votes = [first];
+    if (second) votes.push(second);
+    var bases = votes.map(function (v) {
+      return v.passed === null || v.passed === undefined ? null : v.answered - v.passed;
+    });
     if (hidden) {
-      wrap.appendChild(L.el('p', { 'class': 'status', 'data-testid': 'no-distribution',
-        text: minCount ? t('chart.hidden', { n: minCount }) : t('chart.hidden_min') }));
+      wrap.appendChild(L.el('p', { 'class': 'status', 'data-testid': 'no-distribution', text: t('chart.hidden') }));
     }
     var list = L.el('ol', { 'class': 'bars' + (second ? ' two-votes' : '') });
     d.options.forEach(function (text, i) {
@@ -122,23 +136,16 @@
         ])
       ]);
       if (!hidden) {
-        var votes = [[first, base1, 'vote-1']];
-        if (second) votes.push([second, base2, 'vote-2']);
         var numbers = [];
-        votes.forEach(function (v, n) {
-          var dist = v[0];
-          if (!dist.counts) {
-            numbers.push((second ? t(n ? 'chart.vote2' : 'chart.vote1') + ' ' : '') + t('chart.hidden_short'));
-            row.appendChild(L.el('span', { 'class': 'bar-line' }, [track(0, 1, v[2] + ' opt-' + (i % 8))]));
-            return;
-          }
-          var c = dist.counts[i];
-          var label = countText(c, v[1], minCount);
-          if (second) label = t(n ? 'chart.vote2' : 'chart.vote1') + ' ' + label;
+        votes.forEach(function (dist, n) {
+          var prefix = second ? t(n ? 'chart.vote2' : 'chart.vote1') + ' ' : '';
+          var c = dist.counts ? dist.counts[i] : null;
+          var label = prefix + (dist.counts ? countText(c, bases[n]) : t('chart.hidden_short'));
           numbers.push(label);
+          var scale = bases[n] === null ? dist.answered : bases[n];
           row.appendChild(L.el('span', { 'class': 'bar-line' }, [
-            track(c, v[1], v[2] + ' opt-' + (i % 8)),
-            L.el('span', { 'class': 'bar-num', text: label })
+            track(c, scale, 'vote-' + (n + 1) + ' opt-' + (i % 8)),
+            L.el('span', { 'class': 'bar-num' + (c === null || c === undefined ? ' masked' : ''), text: label })
           ]));
         });
         row.appendChild(L.el('span', { 'class': 'visually-hidden', 'data-testid': 'bar-count-' + i, text: numbers.join(' · ') }));
@@ -146,10 +153,17 @@
       list.appendChild(row);
     });
     wrap.appendChild(list);
-    var passed = [t('chart.answered', { n: first.answered }), t('chart.passed', { n: first.passed })];
-    if (second) passed.push(t('chart.second_answered', { n: second.answered, passed: second.passed }));
-    if (!hidden) passed.push(t('chart.base'));
-    wrap.appendChild(L.el('p', { 'class': 'chart-foot', 'data-testid': 'passed-count', text: passed.join(' · ') }));
+    var foot = [t('chart.answered', { n: first.answered })];
+    if (bases[0] !== null) foot.push(t('chart.passed', { n: first.passed }));
+    if (second) {
+      foot.push(bases[1] === null ? t('chart.second_answered_only', { n: second.answered })
+        : t('chart.second_answered', { n: second.answered, passed: second.passed }));
+    }
+    if (!hidden && bases.some(function (b, n) { return b !== null && votes[n].counts; })) foot.push(t('chart.base'));
+    wrap.appendChild(L.el('p', { 'class': 'chart-foot', 'data-testid': 'passed-count', text: foot.join(' · ') }));
+    if (!hidden && votes.some(hidesSome)) {
+      wrap.appendChild(L.el('p', { 'class': 'chart-foot masked-legend', 'data-testid': 'masked-legend', text: t('chart.masked_legend') }));
+    }
     return wrap;
   }
 
@@ -160,31 +174,38 @@
     return node;
   }
 
-  /** The score histogram: 10 bins (0–9 … 90–100) as an SVG, plus the same numbers as a table. */
+  /** "20–39" for a score range. */
+  function rangeLabel(bin) { return bin.from + '–' + bin.to; }
+
+  /**
+   * The score histogram: ranges covering 0–100 (ten points wide, wider where small decades were
+   * merged), drawn on a 0–100 axis so a merged range is a wider bar, as an SVG with the same
+   * numbers in its title.
+   */
   function histogram(bins) {
-    var max = Math.max.apply(null, bins.concat([1]));
-    var w = 520, h = 240, left = 10, bottom = 40, top = 26, bw = (w - left * 2) / 10;
+    var max = Math.max.apply(null, bins.map(function (b) { return b.pupils; }).concat([1]));
+    var w = 520, h = 240, left = 10, bottom = 40, top = 26, slot = (w - left * 2) / 10;
     var titleId = 'hist-' + Math.random().toString(36).slice(2, 8);
     var root = svg('svg', { viewBox: '0 0 ' + w + ' ' + h, 'class': 'histogram', role: 'img',
       'aria-labelledby': titleId, 'data-testid': 'histogram', focusable: 'false' });
-    var described = bins.map(function (n, i) { return rangeLabel(i) + ': ' + n; }).join(', ');
+    var described = bins.map(function (b) { return rangeLabel(b) + ': ' + b.pupils; }).join(', ');
     root.appendChild(svg('title', { id: titleId }, t('chart.histogram_title') + ' — ' + described));
     root.appendChild(svg('line', { x1: left, y1: h - bottom, x2: w - left, y2: h - bottom, 'class': 'axis' }));
-    bins.forEach(function (n, i) {
-      var bh = ((h - bottom - top) * n) / max;
-      var x = left + i * bw + 4;
-      root.appendChild(svg('rect', { x: x, y: h - bottom - bh, width: bw - 8, height: bh, 'class': 'hist-bar' }));
-      root.appendChild(svg('text', { x: x + (bw - 8) / 2, y: h - bottom - bh - 6, 'class': 'hist-count',
-        'text-anchor': 'middle' }, n));
-      root.appendChild(svg('text', { x: x + (bw - 8) / 2, y: h - bottom + 18, 'class': 'hist-label',
-        'text-anchor': 'middle' }, rangeLabel(i)));
+    bins.forEach(function (b) {
+      var slots = Math.min(9, Math.floor(b.to / 10)) - Math.floor(b.from / 10) + 1;
+      var bh = ((h - bottom - top) * b.pupils) / max;
+      var x = left + Math.floor(b.from / 10) * slot + 4;
+      var bw = slots * slot - 8;
+      root.appendChild(svg('rect', { x: x, y: h - bottom - bh, width: bw, height: bh, 'class': 'hist-bar' }));
+      root.appendChild(svg('text', { x: x + bw / 2, y: h - bottom - bh - 6, 'class': 'hist-count',
+        'text-anchor': 'middle' }, b.pupils));
+      root.appendChild(svg('text', { x: x + bw / 2, y: h - bottom + 18, 'class': 'hist-label',
+        'text-anchor': 'middle' }, rangeLabel(b)));
     });
     root.appendChild(svg('text', { x: w / 2, y: h - 4, 'class': 'hist-axis-title', 'text-anchor': 'middle' },
       t('chart.histogram_axis')));
     return root;
   }
-
-  function rangeLabel(i) { return i === 9 ? '90–100' : (i * 10) + '–' + (i * 10 + 9); }
 
   /** The top three of challenge mode (generated pseudonyms only). */
   function podium(entries) {
@@ -199,24 +220,35 @@
     return list;
   }
 
+  /** On which questions the class scores are computed. */
+  function basis(s) {
+    var n = s.counted_questions || 0, total = s.scored_questions || 0;
+    return n === total ? t('chart.scores_basis_all', { n: n }) : t('chart.scores_basis', { n: n, total: total });
+  }
+
   /**
    * The class summary: numbers, histogram, podium, per-question charts with both votes.
-   * `s` is the protocol's Summary; `minCount` the session's minimum count.
+   * `s` is the protocol's Summary. Class scores count only the questions shown in full; the
+   * summary says how many.
    */
-  function summary(s, minCount) {
+  function summary(s) {
     var wrap = L.el('div', { 'class': 'summary', 'data-testid': 'summary' });
     var stats = L.el('dl', { 'class': 'stats', 'data-testid': 'summary-stats' });
+    var none = function (x) { return x === null || x === undefined; };
     [['chart.pupils', s.pupils], ['chart.scored', s.scored],
-      ['chart.mean', s.mean === null || s.mean === undefined ? t('chart.too_few') : num(s.mean)],
-      ['chart.median', s.median === null || s.median === undefined ? t('chart.too_few') : num(s.median)]
+      ['chart.mean', none(s.mean) ? t('chart.too_few') : t('chart.about', { n: num(s.mean) })],
+      ['chart.median', none(s.median) ? t('chart.too_few') : t('chart.about', { n: num(s.median) })]
     ].forEach(function (p) {
       stats.appendChild(L.el('div', {}, [L.el('dt', { text: t(p[0]) }), L.el('dd', { text: String(p[1]) })]));
     });
-    wrap.appendChild(stats);
+    var bins = s.histogram || [];
     var fig = L.el('figure', { 'class': 'hist-figure' }, [
       L.el('figcaption', { text: t('chart.histogram_title') }),
-      histogram(s.histogram || [0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+      bins.length ? histogram(bins)
+        : L.el('p', { 'class': 'status', 'data-testid': 'no-histogram', text: t('chart.no_histogram') }),
+      L.el('p', { 'class': 'chart-foot', 'data-testid': 'scores-basis', text: basis(s) })
     ]);
+    wrap.appendChild(stats);
     wrap.appendChild(fig);
     if (s.podium && s.podium.length) {
       wrap.appendChild(L.el('section', { 'class': 'podium-box' }, [
@@ -231,7 +263,7 @@
         item.appendChild(L.el('p', { 'class': 'status', text: t('chart.skipped') }));
       } else {
         item.appendChild(bars({ options: q.options, results: q.results, second: q.second_vote || null,
-          correct: q.correct, minCount: minCount }));
+          correct: q.correct }));
       }
       qs.appendChild(item);
     });

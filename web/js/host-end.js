@@ -21,18 +21,28 @@
   // ---------------------------------------------------------------- client-side exports
 
   var CSV_WORDS = {
-    fr: { quiz: 'Quiz', session: 'Séance', pupils: 'Élèves', scored: 'Avec un score', mean: 'Moyenne',
-      median: 'Médiane', score: 'Score', question: 'Question', option: 'Réponse', correct: 'Bonne réponse',
-      vote: 'Vote', second: 'Second vote', few: 'moins que le minimum', skipped: '(passée)', yes: 'oui',
-      passed: 'Passe' },
-    en: { quiz: 'Quiz', session: 'Session', pupils: 'Pupils', scored: 'With a score', mean: 'Mean',
-      median: 'Median', score: 'Score', question: 'Question', option: 'Option', correct: 'Correct',
-      vote: 'Vote', second: 'Second vote', few: 'below the minimum', skipped: '(skipped)', yes: 'yes',
-      passed: 'Passed' }
+    fr: { quiz: 'Quiz', session: 'Séance', pupils: 'Élèves', scored: 'Avec un score',
+      scoredQuestions: 'Questions notées', counted: 'Questions comptées dans les scores (montrées en entier)',
+      mean: "Moyenne (lue sur l'histogramme)", median: "Médiane (lue sur l'histogramme)",
+      hidden: 'masqué', hiddenMeans: "caché pour qu'aucun petit groupe ne puisse être déduit",
+      score: 'Score', question: 'Question', option: 'Réponse', correct: 'Bonne réponse',
+      vote: 'Vote', second: 'Second vote', skipped: '(passée)', yes: 'oui', passed: 'Passe' },
+    en: { quiz: 'Quiz', session: 'Session', pupils: 'Pupils', scored: 'With a score',
+      scoredQuestions: 'Scored questions', counted: 'Questions counted in the scores (shown in full)',
+      mean: 'Mean (read off the histogram)', median: 'Median (read off the histogram)',
+      hidden: 'hidden', hiddenMeans: 'hidden so that no small group can be worked out',
+      score: 'Score', question: 'Question', option: 'Option', correct: 'Correct',
+      vote: 'Vote', second: 'Second vote', skipped: '(skipped)', yes: 'yes', passed: 'Passed' }
   };
 
+  /**
+   * One CSV field, as the server writes it: a leading ' when a spreadsheet could read it as a
+   * formula (=, +, -, @, tab, carriage return), then quoted when it holds the separator, a quote
+   * or a line break.
+   */
   function csvField(text, sep) {
     text = String(text === null || text === undefined ? '' : text);
+    if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
     if (text.indexOf(sep) >= 0 || /["\n\r]/.test(text)) return '"' + text.replace(/"/g, '""') + '"';
     return text;
   }
@@ -43,10 +53,14 @@
     return sep === ';' ? s.replace('.', ',') : s;
   }
 
-  function csvCount(d, i, few) {
-    if (!d || !d.counts) return few;
+  function csvCount(d, i, hidden) {
+    if (!d || !d.counts) return hidden;
     var c = d.counts[i];
-    return c === null || c === undefined ? few : String(c);
+    return c === null || c === undefined ? hidden : String(c);
+  }
+
+  function csvPassed(d, hidden) {
+    return d.passed === null || d.passed === undefined ? hidden : String(d.passed);
   }
 
   /** The same CSV as the server's report export, built from a summary. */
@@ -62,22 +76,26 @@
     line([w.session, meta.label || '']);
     line([w.pupils, s.pupils]);
     line([w.scored, s.scored]);
+    line([w.scoredQuestions, s.scored_questions || 0]);
+    line([w.counted, s.counted_questions || 0]);
     line([w.mean, csvNumber(s.mean, sep)]);
     line([w.median, csvNumber(s.median, sep)]);
+    line([w.hidden, w.hiddenMeans]);
     line([]);
     line([w.score, w.pupils]);
-    (s.histogram || []).forEach(function (n, i) {
-      line([i === 9 ? '90-100' : (i * 10) + '-' + (i * 10 + 9), n]);
+    (s.histogram || []).forEach(function (b) {
+      line([b.from + '-' + b.to, b.pupils]);
     });
     line([]);
     line([w.question, w.option, w.correct, w.vote, w.second]);
     (s.questions || []).forEach(function (q) {
       if (q.skipped) { line([q.text, w.skipped]); return; }
       q.options.forEach(function (o, i) {
-        line([q.text, o, q.correct.indexOf(i) >= 0 ? w.yes : '', csvCount(q.results, i, w.few),
-          q.second_vote ? csvCount(q.second_vote, i, w.few) : '']);
+        line([q.text, o, q.correct.indexOf(i) >= 0 ? w.yes : '', csvCount(q.results, i, w.hidden),
+          q.second_vote ? csvCount(q.second_vote, i, w.hidden) : '']);
       });
-      line([q.text, w.passed, '', q.results.passed]);
+      line([q.text, w.passed, '', csvPassed(q.results, w.hidden),
+        q.second_vote ? csvPassed(q.second_vote, w.hidden) : '']);
     });
     return out;
   };
@@ -131,7 +149,6 @@
     var past = st.past;
     var rec = past ? past.rec : st.session;
     var summary = past ? past.report.summary : st.summary;
-    var minCount = past ? 0 : (st.info ? st.info.min_count : rec && rec.min_count);
     var meta = [];
     if (rec) {
       meta.push((past ? past.report.quiz_title : (st.info && st.info.title)) || rec.title);
@@ -157,11 +174,11 @@
     L.$('#export-csv').disabled = !summary;
     L.$('#export-json').disabled = !summary;
     var box = L.$('#end-summary');
-    var sig = JSON.stringify([summary, minCount, L.lang()]);
+    var sig = JSON.stringify([summary, L.lang()]);
     if (box.getAttribute('data-sig') !== sig) {
       L.clear(box);
       box.setAttribute('data-sig', sig);
-      if (summary) box.appendChild(C.summary(summary, minCount));
+      if (summary) box.appendChild(C.summary(summary));
       var ql = past ? past.report.lang : (st.info && st.info.lang);
       if (ql) box.setAttribute('lang', ql);
       else box.appendChild(L.el('p', { 'class': 'hint', text: t('host.end.no_summary') }));

@@ -226,7 +226,7 @@
     if (!ids.length) { showError(t('host.prep.none_selected')); return; }
     var mode = L.$('#opt-mode-challenge').checked ? 'challenge' : 'reflection';
     var min = parseInt(L.$('#opt-min-count').value, 10);
-    if (!(min >= 1 && min <= 100)) {
+    if (!(min >= 3 && min <= 100)) {
       showError(t('host.opt.min_count_bad'));
       L.$('#opt-min-count').focus();
       return;

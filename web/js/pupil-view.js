@@ -303,12 +303,20 @@
       ]));
     });
     show($('#r-tips-box'), (r.advice || []).length > 0);
-    var hasScore = typeof r.score === 'number' && !(S.session && S.session.hide_score);
-    show($('#r-score-box'), hasScore);
+    var hidden = !!(S.session && S.session.hide_score);
+    var hasScore = typeof r.score === 'number' && !hidden;
+    // Too few answered scored questions: no score (and no points or rank), said kindly.
+    var tooFew = !hidden && !hasScore && r.scored_questions < (r.min_questions || 0);
+    show($('#r-score-box'), hasScore || tooFew);
+    $('#r-score').className = tooFew ? 'too-few' : 'big-number';
+    $('#r-score').setAttribute('data-state', tooFew ? 'too-few' : 'score');
     if (hasScore) {
       text($('#r-score'), t('result.outof', { score: r.score }));
       text($('#r-based'), r.scored_questions === 1 ? t('result.based.one')
         : t('result.based.many', { n: r.scored_questions }));
+    } else if (tooFew) {
+      text($('#r-score'), t('result.too_few'));
+      text($('#r-based'), t('result.too_few.why', { min: r.min_questions, n: r.scored_questions }));
     }
     var pts = $('#r-points');
     var hasPoints = typeof r.points === 'number';

@@ -7,11 +7,18 @@
 
 mod decide;
 mod devices;
+pub mod disclosure;
 mod events;
 mod names;
 mod scoring;
 mod views;
 
+#[cfg(test)]
+mod disclosure_cases;
+#[cfg(test)]
+mod disclosure_game;
+#[cfg(test)]
+mod disclosure_props;
 #[cfg(test)]
 mod tests;
 

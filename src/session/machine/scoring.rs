@@ -1,8 +1,13 @@
 //! Scores, private results and the class summary, all derived from the recorded answers.
 //!
 //! Score = round(100 × earned ÷ available) over the scored questions a pupil answered (a pass or
-//! no answer leaves the question out). See `docs/QUIZ-FORMAT.md` for the rules per kind.
+//! no answer leaves the question out), given only from [`MIN_SCORED_ANSWERS`] answers up. See
+//! `docs/QUIZ-FORMAT.md` for the rules per kind. A pupil's private score uses every scored
+//! question; everything that mixes pupils (histogram, mean, median, points, podium, ranks) uses
+//! only the questions *counted*: scored, asked, not skipped and shown in full (no hidden cell
+//! in their first vote), so it carries nothing about a hidden count.
 
+use super::disclosure::{self, MIN_SCORED_ANSWERS};
 use super::{PupilId, Session};
 use crate::protocol::{
     AdviceItem, Choice, Mode, PodiumEntry, PrivateResult, QuestionSummary, Summary,
@@ -58,18 +63,45 @@ struct Totals {
 }
 
 impl Totals {
-    /// round(100 × earned ÷ available), if any scored question was answered.
+    /// round(100 × earned ÷ available), from [`MIN_SCORED_ANSWERS`] answered scored questions.
     fn score(&self) -> Option<u8> {
-        (self.available > 0.0).then(|| {
+        (self.scored >= MIN_SCORED_ANSWERS && self.available > 0.0).then(|| {
             (100.0 * self.earned / self.available)
                 .round()
                 .clamp(0.0, 100.0) as u8
         })
     }
+
+    /// Enough answered scored questions for a score, points and a rank.
+    fn enough(&self) -> bool {
+        self.scored >= MIN_SCORED_ANSWERS
+    }
 }
 
+/// Challenge mode: `(points, pupil)` of every ranked pupil, highest first.
+pub type Table = [(u32, PupilId)];
+
 impl Session {
-    fn totals(&self, pupil: PupilId) -> Totals {
+    /// Per question: whether it is counted in class scores (scored, asked, not skipped, first
+    /// vote closed and shown in full).
+    pub fn counted(&self) -> Vec<bool> {
+        (0..self.quiz.questions.len() as u32)
+            .map(|q| {
+                let spec = &self.quiz.questions[q as usize];
+                let Some(run) = self.run(q) else { return false };
+                let closed = run.rounds.first().is_some_and(|r| r.closed_seq.is_some());
+                spec.scoring() != Scoring::Opinion
+                    && closed
+                    && !run.skipped
+                    && self
+                        .distribution(q, 1)
+                        .is_some_and(|d| disclosure::is_full(&d))
+            })
+            .collect()
+    }
+
+    /// A pupil's totals over every scored question, or only those `only` marks.
+    fn totals(&self, pupil: PupilId, only: Option<&[bool]>) -> Totals {
         let mut t = Totals {
             earned: 0.0,
             available: 0.0,
@@ -80,6 +112,9 @@ impl Session {
         };
         let Some(p) = self.pupil(pupil) else { return t };
         for (q, question) in self.quiz.questions.iter().enumerate() {
+            if only.is_some_and(|only| !only.get(q).copied().unwrap_or(false)) {
+                continue;
+            }
             let Some(run) = self.run(q as u32) else {
                 continue;
             };
@@ -117,22 +152,25 @@ impl Session {
         t
     }
 
-    /// A pupil's score out of 100, if they answered any scored question.
+    /// A pupil's private score out of 100 (every scored question), if they answered enough.
     pub fn score(&self, pupil: PupilId) -> Option<u8> {
-        let t = self.totals(pupil);
-        t.score()
+        self.totals(pupil, None).score()
     }
 
-    /// Challenge mode: every active pupil's points, highest first; `None` in reflection mode.
+    /// Challenge mode: the points of every active pupil with enough answers among the counted
+    /// questions, highest first; `None` in reflection mode.
     pub fn challenge_table(&self) -> Option<Vec<(u32, PupilId)>> {
         if self.options.mode != Mode::Challenge {
             return None;
         }
+        let counted = self.counted();
         let mut all: Vec<(u32, PupilId)> = self
             .pupils
             .iter()
             .filter(|(_, p)| !p.removed)
-            .map(|(id, _)| (self.totals(*id).challenge_points, *id))
+            .map(|(id, _)| (self.totals(*id, Some(&counted)), *id))
+            .filter(|(t, _)| t.enough())
+            .map(|(t, id)| (t.challenge_points, id))
             .collect();
         all.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         Some(all)
@@ -159,28 +197,25 @@ impl Session {
 
     /// The pupil's private result, sent only to them. `table` is [`Session::challenge_table`],
     /// computed once for all pupils.
-    pub fn private_result(
-        &self,
-        pupil: PupilId,
-        table: Option<&[(u32, PupilId)]>,
-    ) -> PrivateResult {
-        let t = self.totals(pupil);
+    pub fn private_result(&self, pupil: PupilId, table: Option<&Table>) -> PrivateResult {
+        let t = self.totals(pupil, None);
         let score = t.score();
         let band = score.and_then(|s| self.quiz.band_for(s));
-        let (points, rank) = match table {
-            Some(table) => {
-                let rank = 1 + table.partition_point(|(p, _)| *p > t.challenge_points) as u32;
+        let (points, rank) = match table.and_then(|table| {
+            let at = table.iter().position(|(_, id)| *id == pupil)?;
+            Some((table, table[at].0))
+        }) {
+            Some((table, points)) => {
+                let rank = 1 + table.partition_point(|(p, _)| *p > points) as u32;
                 let top_third = (table.len() as u32).div_ceil(3);
-                (
-                    Some(t.challenge_points),
-                    (rank <= top_third).then_some(rank),
-                )
+                (Some(points), (rank <= top_third).then_some(rank))
             }
             None => (None, None),
         };
         PrivateResult {
             score: score.filter(|_| !self.options.hide_score),
             scored_questions: t.scored,
+            min_questions: MIN_SCORED_ANSWERS,
             present_questions: t.present,
             band_title: band.map(|b| b.title.clone()),
             band_advice: band.map(|b| b.advice.clone()),
@@ -191,41 +226,35 @@ impl Session {
         }
     }
 
-    /// The anonymous class summary.
+    /// The anonymous class summary: class scores over the counted questions only.
     pub fn summary(&self) -> Summary {
-        let mut scores: Vec<u8> = self
+        let counted = self.counted();
+        let scores: Vec<u8> = self
             .pupils
             .iter()
             .filter(|(_, p)| !p.removed)
-            .filter_map(|(id, _)| self.score(*id))
+            .filter_map(|(id, _)| self.totals(*id, Some(&counted)).score())
             .collect();
-        scores.sort_unstable();
-        let enough = scores.len() as u32 >= self.options.min_count.max(1);
-        let mut histogram = [0u32; 10];
-        if enough {
-            for &s in &scores {
-                histogram[usize::from(s / 10).min(9)] += 1;
-            }
-        }
-        let mean =
-            enough.then(|| scores.iter().map(|&s| f64::from(s)).sum::<f64>() / scores.len() as f64);
-        let median = enough.then(|| {
-            let n = scores.len();
-            if n % 2 == 1 {
-                f64::from(scores[n / 2])
-            } else {
-                (f64::from(scores[n / 2 - 1]) + f64::from(scores[n / 2])) / 2.0
-            }
-        });
+        let histogram = disclosure::score_bins(&disclosure::decades(&scores), self.threshold());
+        let scored_questions = (0..self.quiz.questions.len() as u32)
+            .filter(|&q| {
+                let asked = self
+                    .run(q)
+                    .is_some_and(|r| !r.rounds.is_empty() && !r.skipped);
+                asked && self.quiz.questions[q as usize].scoring() != Scoring::Opinion
+            })
+            .count() as u32;
         let questions = (0..self.quiz.questions.len() as u32)
             .filter_map(|q| self.question_summary(q))
             .collect();
         Summary {
             pupils: self.active_pupils(),
             scored: scores.len() as u32,
+            scored_questions,
+            counted_questions: counted.iter().filter(|&&c| c).count() as u32,
+            mean: disclosure::grouped_mean(&histogram),
+            median: disclosure::grouped_median(&histogram),
             histogram,
-            mean,
-            median,
             questions,
             podium: self.podium(),
         }

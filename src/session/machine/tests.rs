@@ -297,7 +297,7 @@ proptest! {
             prop_assert_eq!(&back, event);
         }
         let summary = s.summary();
-        prop_assert!(summary.histogram.iter().sum::<u32>() <= summary.pupils);
+        prop_assert!(summary.histogram.iter().map(|b| b.pupils).sum::<u32>() <= summary.pupils);
     }
 }
 
@@ -400,7 +400,7 @@ fn pause_freezes_the_timer() {
 #[test]
 fn distributions_hide_small_counts() {
     let mut s = Session::new(&created(Mode::Reflection, false));
-    for id in 1..=4 {
+    for id in 1..=9 {
         join(&mut s, id);
     }
     step(&mut s, 0, Command::Host(HostCommand::Start)).unwrap();
@@ -410,7 +410,8 @@ fn distributions_hide_small_counts() {
     }
     // Question 3 ("scale") is sensitive: re-run it with answers via a revote.
     step(&mut s, 0, Command::Host(HostCommand::Revote)).unwrap();
-    for (id, v) in [(1, 0), (2, 0), (3, 0), (4, 3)] {
+    let votes = [0, 0, 0, 0, 0, 1, 1, 1, 2];
+    for (id, v) in (1..).zip(votes) {
         let cmd = Command::Answer {
             pupil: id,
             question: "scale".into(),
@@ -421,10 +422,16 @@ fn distributions_hide_small_counts() {
         };
         step(&mut s, 1, cmd).unwrap();
     }
+    // [5, 3, 1, 0]: 1 and 0 are below N = 3, and hide with the smallest large count.
     let d = s.distribution(2, 2).unwrap();
-    assert_eq!(d.counts, Some(vec![Some(3), None, None, None]));
+    assert_eq!(d.counts, Some(vec![Some(5), None, None, None]));
+    assert_eq!(d.passed, Some(0));
     let first = s.distribution(2, 1).unwrap();
-    assert_eq!(first.counts, None, "no answers: below the minimum");
+    assert_eq!(
+        (first.answered, first.passed, first.counts),
+        (0, None, None),
+        "no answers: only their number"
+    );
 }
 
 #[test]
@@ -471,9 +478,57 @@ fn late_joiner_is_scored_on_what_they_saw() {
     )
     .unwrap();
     step(&mut s, 0, Command::Host(HostCommand::Finish)).unwrap();
+    // Present for one scored question, answered one: no score on so few answers.
     let r = s.private_result(9, None);
     assert_eq!(
-        (r.score, r.scored_questions, r.present_questions),
-        (Some(100), 1, 1)
+        (
+            r.score,
+            r.scored_questions,
+            r.present_questions,
+            r.min_questions
+        ),
+        (None, 1, 1, 3)
     );
+    assert_eq!(r.band_title, None);
+}
+
+/// A pupil who answered fewer than three scored questions gets no score, no points and no rank,
+/// and is not on the podium; the others are ranked without them.
+#[test]
+fn too_few_answers_give_no_score_points_or_rank() {
+    let mut s = Session::new(&created(Mode::Challenge, false));
+    for id in 1..=4 {
+        join(&mut s, id);
+    }
+    step(&mut s, 0, Command::Host(HostCommand::Start)).unwrap();
+    // Pupil 4 answers the first question only (and right); the others every one.
+    let plan: [(&str, Vec<u8>); 4] = [
+        ("single", vec![1]),
+        ("multi", vec![0, 2]),
+        ("scale", vec![0]),
+        ("self", vec![0]),
+    ];
+    for (q, (id, choice)) in plan.iter().enumerate() {
+        step(&mut s, 0, Command::Host(HostCommand::Next)).unwrap();
+        for pupil in 1..=4u64 {
+            if pupil == 4 && q > 0 {
+                continue;
+            }
+            let right = pupil != 3 || q != 0;
+            let pick = if right { choice.clone() } else { vec![0] };
+            step(&mut s, 0, answer(pupil, id, 1, Choice::Options(pick))).unwrap();
+        }
+        step(&mut s, 0, Command::Host(HostCommand::Reveal)).unwrap();
+    }
+    step(&mut s, 0, Command::Host(HostCommand::Finish)).unwrap();
+    let table = s.challenge_table().unwrap();
+    assert!(table.iter().all(|(_, id)| *id != 4), "{table:?}");
+    let early = s.private_result(4, Some(&table));
+    assert_eq!((early.score, early.points, early.rank), (None, None, None));
+    assert_eq!(early.scored_questions, 1);
+    let full = s.private_result(1, Some(&table));
+    // (1 + 2 + 2) ÷ (1 + 2 + 3) = 83, and the most points (pupil 3 missed the first question).
+    assert_eq!((full.score, full.rank), (Some(83), Some(1)));
+    assert!(s.podium().iter().all(|e| e.points > 0 && e.rank <= 3));
+    assert_eq!(s.podium().len(), 3);
 }

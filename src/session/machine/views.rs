@@ -1,11 +1,12 @@
 //! What each role is sent: the effects of an event and the snapshot on (re)connection.
 //!
-//! Privacy rules live here, in one place: while a question is open, hosts and screens get the
-//! number of answers only; distributions come at the close and only from `min_count` answers up;
-//! an acknowledgement goes only to the pupil who answered; notes go only to hosts.
+//! Privacy rules live here and in `disclosure`: while a question is open, hosts and screens get
+//! the number of answers only; distributions come at the close, through
+//! [`Session::distribution`], which applies the disclosure rules; an acknowledgement goes only to
+//! the pupil who answered; notes go only to hosts.
 
 use super::events::{Event, Millis, PupilId};
-use super::Session;
+use super::{disclosure, Session};
 use crate::protocol::{
     Distribution, Facilitator, OptionView, PlayerEntry, ScaleView, ServerMsg, Stage,
 };
@@ -293,24 +294,27 @@ impl Session {
         })
     }
 
-    /// The distribution of round `round` of question `q`, with the privacy rules applied.
+    /// The distribution of round `round` of question `q` as it may be published: every view that
+    /// sends counts calls this, and it calls [`disclosure::disclose`].
     pub fn distribution(&self, q: u32, round: u8) -> Option<Distribution> {
         let spec = self.quiz.questions.get(q as usize)?;
         let r = self
             .run(q)?
             .rounds
             .get(usize::from(round).checked_sub(1)?)?;
-        let min = self.options.min_count.max(1);
-        let chose = r.answered() - r.passed;
-        let counts = (chose >= min).then(|| {
-            let hide = |c: u32| spec.sensitive && c < min;
-            r.tally.iter().map(|&c| (!hide(c)).then_some(c)).collect()
-        });
-        Some(Distribution {
-            answered: r.answered(),
-            passed: r.passed,
-            counts,
-        })
+        Some(disclosure::disclose(
+            &r.tally,
+            r.passed,
+            r.answered(),
+            spec.kind.is_multiple(),
+            spec.sensitive,
+            self.threshold(),
+        ))
+    }
+
+    /// The session's disclosure threshold N ([`disclosure::threshold`] of its `min_count`).
+    pub fn threshold(&self) -> u32 {
+        disclosure::threshold(self.options.min_count)
     }
 
     /// Results of a closed question for hosts and screens (`correct` once revealed).
