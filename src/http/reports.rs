@@ -18,6 +18,7 @@ use crate::app::AppState;
 use crate::session::secret;
 use crate::store::reports::{self, Report};
 
+use super::host_key::bearer;
 use super::sessions::is_join_code;
 
 /// Why a report could not be read, sent as `{"error": "<code>", "message": "<plain words>"}`
@@ -89,14 +90,6 @@ impl IntoResponse for ReportError {
     }
 }
 
-/// The secret of an `Authorization: Bearer <secret>` header (scheme case-insensitive).
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, secret) = value.split_once(' ')?;
-    let secret = secret.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then_some(secret)
-}
-
 /// Finds the report of `code` readable with the request's secret (the host secret, or a kept
 /// device's credential).
 async fn lookup(
@@ -159,22 +152,6 @@ pub async fn csv(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn with_auth(value: &str) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, value.parse().unwrap());
-        headers
-    }
-
-    #[test]
-    fn reads_bearer_secrets_only() {
-        assert_eq!(bearer(&with_auth("Bearer abc123")), Some("abc123"));
-        assert_eq!(bearer(&with_auth("bearer  abc123 ")), Some("abc123"));
-        assert_eq!(bearer(&with_auth("Basic abc123")), None);
-        assert_eq!(bearer(&with_auth("Bearer ")), None);
-        assert_eq!(bearer(&with_auth("Bearer")), None);
-        assert_eq!(bearer(&HeaderMap::new()), None);
-    }
 
     #[test]
     fn errors_have_stable_codes_and_statuses() {
