@@ -618,7 +618,7 @@ impl Actor {
             lang: quiz.lang.code().to_owned(),
             mode: self.machine.options.mode,
             questions: quiz.questions.len() as u32,
-            min_count: self.machine.options.min_count,
+            min_count: super::machine::disclosure::threshold(self.machine.options.min_count),
             content_warning: quiz.content_warning.clone(),
             local_contact: self.machine.options.local_contact.clone(),
             hide_score: self.machine.options.hide_score,
