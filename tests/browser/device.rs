@@ -283,6 +283,50 @@ impl Device {
             .unwrap_or_default())
     }
 
+    /// Sizes the window so that its viewport (what a screenshot shows) is `width`×`height`: the
+    /// window's frame takes some of its size, so it is grown by what is missing.
+    pub async fn viewport(&self, width: u32, height: u32) -> anyhow::Result<()> {
+        self.client.set_window_size(width, height).await?;
+        let inner = self
+            .js("return [window.innerWidth, window.innerHeight];", vec![])
+            .await?;
+        let (w, h) = (
+            inner[0].as_u64().unwrap_or(0) as u32,
+            inner[1].as_u64().unwrap_or(0) as u32,
+        );
+        if w < width || h < height {
+            self.client
+                .set_window_size(
+                    width + width - w.min(width),
+                    height + height - h.min(height),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Puts session `s` into this browser's storage as the console leaves it (`web/js/host.js`):
+    /// quiz `quiz`, label `label`, created now (an older record is forgotten once its report
+    /// would have expired); then reloads, so the console reopens that session.
+    pub async fn keep_console(
+        &self,
+        s: &loupe::client::Created,
+        quiz: &str,
+        label: &str,
+    ) -> anyhow::Result<()> {
+        let rec = json!({
+            "code": s.code, "host_secret": s.host_secret, "screen_token": s.screen_token,
+            "join_url": s.join_url, "quiz": quiz, "title": "Quiz", "label": label,
+            "created": loupe::store::unix_ms(), "questions": null, "min_count": 3, "ended": false
+        });
+        let keep = "localStorage.setItem('loupe.host.' + arguments[0], arguments[1]);\
+                    localStorage.setItem('loupe.host.index', JSON.stringify([arguments[0]]));\
+                    localStorage.setItem('loupe.host.current', arguments[0]);";
+        self.js(keep, vec![json!(s.code), json!(rec.to_string())])
+            .await?;
+        self.reload().await
+    }
+
     /// Saves a PNG of the viewport to `dir/name.png`.
     pub async fn screenshot(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
         let png = self.client.screenshot().await?;

@@ -277,19 +277,7 @@ async fn a_console_back_after_its_session_is_gone_says_so() -> anyhow::Result<()
     // What this browser kept of the session when it ran it (see web/js/host.js, "Storage").
     laptop.goto(&server.url("/host")).await?;
     laptop.wait_visible(&tid("view-library")).await?;
-    let rec = json!({
-        "code": s.code, "host_secret": s.host_secret, "screen_token": s.screen_token,
-        "join_url": s.join_url, "quiz": "browser-fr", "title": "Quiz", "label": "4e B",
-        // Created now: a record older than its report's retention is forgotten unopened.
-        "created": loupe::store::unix_ms(), "questions": null, "min_count": 3, "ended": false
-    });
-    let keep = "localStorage.setItem('loupe.host.' + arguments[0], arguments[1]);\
-                localStorage.setItem('loupe.host.index', JSON.stringify([arguments[0]]));\
-                localStorage.setItem('loupe.host.current', arguments[0]);";
-    laptop
-        .js(keep, vec![json!(s.code), json!(rec.to_string())])
-        .await?;
-    laptop.reload().await?;
+    laptop.keep_console(&s, "browser-fr", "4e B").await?;
     let gone = dict.t("host.err.session_gone", &[])?;
     let r = laptop.wait_contains(&tid("notice"), &gone).await;
     problems.check("the console says the session is over", r);

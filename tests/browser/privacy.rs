@@ -124,7 +124,7 @@ impl Run {
         for (w, h) in [(1920, 1080), (1280, 720)] {
             for (d, page) in [(console, "console"), (wall, "projector")] {
                 let r = async {
-                    viewport(d, w, h).await?;
+                    d.viewport(w, h).await?;
                     d.screenshot(&self.shots, &format!("privacy-{page}-{name}-{w}"))
                         .await
                 }
@@ -156,18 +156,7 @@ impl Run {
         // The console and the projector, as the console leaves them in this browser's storage.
         console.goto(&server.url("/host")).await?;
         console.wait_visible(&tid("view-library")).await?;
-        let rec = json!({
-            "code": s.code, "host_secret": s.host_secret, "screen_token": s.screen_token,
-            "join_url": s.join_url, "quiz": quiz, "title": "Quiz", "label": "=4e B",
-            "created": loupe::store::unix_ms(), "questions": null, "min_count": 3, "ended": false
-        });
-        let keep = "localStorage.setItem('loupe.host.' + arguments[0], arguments[1]);\
-                    localStorage.setItem('loupe.host.index', JSON.stringify([arguments[0]]));\
-                    localStorage.setItem('loupe.host.current', arguments[0]);";
-        console
-            .js(keep, vec![json!(s.code), json!(rec.to_string())])
-            .await?;
-        console.reload().await?;
+        console.keep_console(&s, &quiz, "=4e B").await?;
         console.wait_visible(&tid("view-lobby")).await?;
         wall.goto(&server.url(&format!("/screen/{}", s.code)))
             .await?;
@@ -431,22 +420,6 @@ impl Run {
         }
         Ok(())
     }
-}
-
-/// Sizes `d`'s window so that its viewport (what a screenshot shows) is `w`×`h`.
-async fn viewport(d: &Device, w: u32, h: u32) -> anyhow::Result<()> {
-    d.client.set_window_size(w, h).await?;
-    let inner = d
-        .js("return [window.innerWidth, window.innerHeight];", vec![])
-        .await?;
-    let (iw, ih) = (
-        inner[0].as_u64().unwrap_or(0) as u32,
-        inner[1].as_u64().unwrap_or(0) as u32,
-    );
-    d.client
-        .set_window_size(w + w.saturating_sub(iw), h + h.saturating_sub(ih))
-        .await?;
-    Ok(())
 }
 
 /// The first vote of `q`'s next `results` message.

@@ -59,7 +59,7 @@ impl Run<'_> {
     /// latter), scrolled to `sel` when given.
     async fn console_shots(&mut self, name: &str, sel: Option<&str>) {
         for (w, h) in [(1280, 720), (1920, 1080)] {
-            let r = viewport(&self.console, w, h).await;
+            let r = self.console.viewport(w, h).await;
             self.soft("resizing the console", r);
             if let Some(sel) = sel {
                 let r = self
@@ -139,29 +139,6 @@ impl Run<'_> {
     }
 }
 
-/// Sizes `device`'s window so that its viewport is `width`×`height`.
-async fn viewport(device: &Device, width: u32, height: u32) -> anyhow::Result<()> {
-    device.client.set_window_size(width, height).await?;
-    let inner = device
-        .js("return [window.innerWidth, window.innerHeight];", vec![])
-        .await?;
-    let (w, h) = (
-        inner[0].as_u64().unwrap_or(0),
-        inner[1].as_u64().unwrap_or(0),
-    );
-    let (dw, dh) = (
-        u64::from(width).saturating_sub(w),
-        u64::from(height).saturating_sub(h),
-    );
-    if dw > 0 || dh > 0 {
-        device
-            .client
-            .set_window_size(width + dw as u32, height + dh as u32)
-            .await?;
-    }
-    Ok(())
-}
-
 /// Everything in `lang`.
 async fn pairing(
     server: &Server,
@@ -196,21 +173,10 @@ async fn steps(
 ) -> anyhow::Result<()> {
     let lang = run.lang;
     // The console of this session, as this browser would have kept it (web/js/host.js).
-    viewport(&run.console, 1920, 1080).await?;
+    run.console.viewport(1920, 1080).await?;
     run.console.goto(&run.server.url("/host")).await?;
     run.console.wait_visible(&tid("view-library")).await?;
-    let rec = json!({
-        "code": s.code, "host_secret": s.host_secret, "screen_token": s.screen_token,
-        "join_url": s.join_url, "quiz": quiz, "title": "Quiz", "label": "4e B",
-        "created": loupe::store::unix_ms(), "questions": null, "min_count": 3, "ended": false
-    });
-    let keep = "localStorage.setItem('loupe.host.' + arguments[0], arguments[1]);\
-                localStorage.setItem('loupe.host.index', JSON.stringify([arguments[0]]));\
-                localStorage.setItem('loupe.host.current', arguments[0]);";
-    run.console
-        .js(keep, vec![json!(s.code), json!(rec.to_string())])
-        .await?;
-    run.console.reload().await?;
+    run.console.keep_console(s, quiz, "4e B").await?;
     run.console.wait_visible(&tid("view-lobby")).await?;
     run.console.click(&tid("remote-open")).await?;
     run.console.wait_visible(&tid("remote-warning")).await?;

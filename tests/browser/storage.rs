@@ -42,16 +42,7 @@ async fn storage(d: &Device) -> anyhow::Result<(serde_json::Map<String, Value>, 
 async fn shots(d: &Device, lang: &str, name: &str, at: Option<&str>) -> anyhow::Result<()> {
     let dir = screenshots_dir(lang)?;
     for (w, h) in [(1920, 1080), (1280, 720)] {
-        // The window's frame takes some of its size: grow it until the viewport is w × h.
-        d.client.set_window_size(w, h).await?;
-        let inner = d.js("return [innerWidth, innerHeight];", vec![]).await?;
-        let (iw, ih) = (
-            inner[0].as_u64().unwrap_or(0) as u32,
-            inner[1].as_u64().unwrap_or(0) as u32,
-        );
-        d.client
-            .set_window_size(w + w.saturating_sub(iw), h + h.saturating_sub(ih))
-            .await?;
+        d.viewport(w, h).await?;
         if let Some(sel) = at {
             let scroll = "var e = document.querySelector(arguments[0]); if (e) e.scrollIntoView({block: 'start'});";
             d.js(scroll, vec![json!(sel)]).await?;
