@@ -13,8 +13,6 @@
 //! - [`logs`]: the log set-up (`RUST_LOG`, clamped so other crates never log below `info`);
 //! - [`serve`]: the HTTP accept loop (hyper with a header timeout, upgrades, `ConnectInfo`);
 //! - [`store`]: the SQLite journal, restore, retention and reports;
-//! - [`load`]: the load generator behind `loupe-load` (issue 7);
-//! - [`reconnect`]: exponential backoff with full jitter for clients;
 //! - [`net`]: the listening socket (backlog, `SO_REUSEADDR`) and the LAN address to print;
 //! - [`http`]: REST handlers (quizzes, session creation, QR codes) and the placeholder pages;
 //! - [`ws`]: the WebSocket upgrade and the one task per connection;
@@ -22,24 +20,21 @@
 //! - [`session`]: the pure event-sourced machine (`decide`/`apply`), the actor that owns one
 //!   session, the journal seam and the registry of join codes;
 //! - [`quiz`]: the quiz model, TOML loading and `loupe check`;
-//! - [`client`]: the typed protocol client shared by the tests and the load generator;
-//! - [`load`]: the load generator behind `loupe-load` (sessions × pupils, timings, `/proc` figures);
-//! - [`reconnect`]: when clients retry after losing the server (backoff with full jitter).
+//!
+//! The tools that drive a server from outside (the typed client, the load generator, the
+//! baseline server) are the workspace's other crate, `tools/` (`loupe-tools`).
 //!
 //! The shape is explained in `docs/ARCHITECTURE.md`.
 #![forbid(unsafe_code)]
 
 pub mod app;
-pub mod client;
 pub mod config;
 pub mod guard;
 pub mod http;
-pub mod load;
 pub mod logs;
 pub mod net;
 pub mod protocol;
 pub mod quiz;
-pub mod reconnect;
 pub mod serve;
 pub mod session;
 pub mod store;

@@ -14,9 +14,9 @@ use common::flow::{self, Pupil, Watcher};
 use common::model::{self, Votes};
 use common::{lesson, TestServer, T};
 use futures_util::future::try_join_all;
-use loupe::client::msg_type;
 use loupe::protocol::{Choice, ClientMsg, Facilitator, ServerMsg, Stage};
 use loupe::quiz::model::{Question, QuestionKind, Quiz, Scoring};
+use loupe_tools::client::msg_type;
 use serde_json::json;
 
 /// Pupils in each session.

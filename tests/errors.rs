@@ -7,8 +7,8 @@ use anyhow::Context;
 use common::flow::{self, Pupil, Watcher};
 use common::model::opts;
 use common::{TestServer, T};
-use loupe::client::Created;
 use loupe::protocol::{close, ClientMsg, ErrorCode, ServerMsg, Stage};
+use loupe_tools::client::Created;
 use serde_json::json;
 
 /// Connects, sends `first` as the first frame, and returns the error code sent and the close code.

@@ -32,8 +32,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
 use futures_util::{SinkExt, StreamExt};
-use loupe::client::{Client, Created, HttpClient};
 use loupe::protocol::{Choice, ClientMsg, ServerMsg};
+use loupe_tools::client::{Client, Created, HttpClient};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;

@@ -33,7 +33,7 @@ fn fd_soft_limit() -> Option<u64> {
 /// arrives, then read until the session ends. Returns the messages received.
 async fn pupil(ws: String, code: String, i: usize, gate: Arc<Semaphore>) -> anyhow::Result<u64> {
     let permit = gate.acquire_owned().await?;
-    let mut c = loupe::client::Client::connect(&ws).await?;
+    let mut c = loupe_tools::client::Client::connect(&ws).await?;
     c.hello_player(&code, None).await?;
     drop(permit);
     let q = c

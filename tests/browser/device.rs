@@ -310,7 +310,7 @@ impl Device {
     /// would have expired); then reloads, so the console reopens that session.
     pub async fn keep_console(
         &self,
-        s: &loupe::client::Created,
+        s: &loupe_tools::client::Created,
         quiz: &str,
         label: &str,
     ) -> anyhow::Result<()> {

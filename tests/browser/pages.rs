@@ -5,8 +5,8 @@
 //! session is gone is told so, and the phone forgets its place; so are a console and a projector
 //! window back after their session is gone.
 
-use loupe::client::{self, Client};
 use loupe::protocol::{ClientMsg, ErrorCode};
+use loupe_tools::client::{self, Client};
 use serde_json::json;
 
 use crate::a11y;

@@ -2,8 +2,8 @@
 //! open question back paused): the page keeps the answer, says it will go when the lesson
 //! resumes, and sends it by itself on `resume`.
 
-use loupe::client::{self, Client};
 use loupe::protocol::{ClientMsg, ServerMsg, Stage};
+use loupe_tools::client::{self, Client};
 use serde_json::json;
 
 use crate::device::tid;

@@ -4,7 +4,7 @@
 //! questions the class scores count; the phone shows its score; the console's CSV neutralises a
 //! question text that starts with `=` and is byte for byte the server's CSV.
 //!
-//! Eight pupils are typed protocol clients (`loupe::client`), the teacher drives from one too;
+//! Eight pupils are typed protocol clients (`loupe_tools::client`), the teacher drives from one too;
 //! the console, the projector and one pupil's phone are real browsers. Screenshots of the
 //! console and projector at 1920×1080 and 1280×720 and of the phone at 360×640 go to
 //! `target/screenshots/{fr,en}/privacy-*.png`.
@@ -13,8 +13,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use loupe::client::{self, Client};
 use loupe::protocol::{Choice, ClientMsg, ServerMsg};
+use loupe_tools::client::{self, Client};
 use serde_json::json;
 
 use crate::device::{tid, Device};

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use loupe::client;
+use loupe_tools::client;
 use serde_json::json;
 
 use crate::a11y;

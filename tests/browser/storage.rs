@@ -7,8 +7,8 @@
 use std::time::Duration;
 
 use anyhow::ensure;
-use loupe::client::{self, Client};
 use loupe::protocol::ClientMsg;
+use loupe_tools::client::{self, Client};
 use serde_json::{json, Value};
 
 use crate::a11y;

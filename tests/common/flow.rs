@@ -2,10 +2,10 @@
 
 use anyhow::{anyhow, bail, ensure, Context};
 use futures_util::future::try_join_all;
-use loupe::client::{msg_type, Created};
 use loupe::protocol::{
     Choice, ClientMsg, Distribution, Envelope, ErrorCode, Role, ServerMsg, Stage,
 };
+use loupe_tools::client::{msg_type, Created};
 
 use super::model::Votes;
 use super::{Client, Received, TestServer, Welcome, T};

@@ -18,18 +18,25 @@ use std::time::Duration;
 
 use anyhow::Context;
 use loupe::app::App;
-use loupe::client::{Created, HttpClient};
 use loupe::config::Config;
+use loupe_tools::client::{Created, HttpClient};
 use tokio_util::sync::CancellationToken;
 
-pub use loupe::client::{Client, Received, Welcome};
+pub use loupe_tools::client::{Client, Received, Welcome};
 
 /// How long a test waits for any expected message.
 pub const T: Duration = Duration::from_secs(10);
 
 /// Folder of the test quizzes (`test-kinds`, `test-challenge`).
 pub fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/quizzes")
+    // This harness serves the server's tests and the tools crate's (`tools/tests`), whose
+    // manifest is one folder down: the fixtures are the repository's either way.
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = match manifest.join("tests/fixtures").is_dir() {
+        true => manifest,
+        false => manifest.parent().map(PathBuf::from).unwrap_or(manifest),
+    };
+    root.join("tests/fixtures/quizzes")
 }
 
 /// Installs a tracing subscriber once per test binary when `TEST_LOG=1` (else logs are dropped).

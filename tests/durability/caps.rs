@@ -6,9 +6,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure};
-use loupe::client::{Client, Created};
 use loupe::guard::Cidr;
 use loupe::protocol::{close, ClientMsg, Stage};
+use loupe_tools::client::{Client, Created};
 use serde_json::json;
 
 use crate::common::flow::Watcher;

@@ -252,7 +252,7 @@ impl Pupil {
 struct Console {
     host: Watcher,
     url: String,
-    created: loupe::client::Created,
+    created: loupe_tools::client::Created,
 }
 
 impl Console {

@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context};
-use loupe::client::{Client, ClientError, Created};
 use loupe::protocol::{close, ClientMsg, ErrorCode, ServerMsg, Stage};
+use loupe_tools::client::{Client, ClientError, Created};
 use serde_json::json;
 use tokio::time::Instant;
 

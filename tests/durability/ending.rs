@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use anyhow::{bail, ensure};
-use loupe::client::{Client, ClientError};
 use loupe::protocol::{close, ClientMsg, EndReason, ErrorCode, ServerMsg};
 use loupe::store::DB_FILE;
+use loupe_tools::client::{Client, ClientError};
 use serde_json::json;
 
 use crate::common::T;
@@ -21,7 +21,10 @@ const LIFE_MS: u64 = 6_000;
 const LONGER: Duration = Duration::from_secs(40);
 
 /// The report of `s`, read with its host secret, once written.
-async fn report(server: &Loupe, s: &loupe::client::Created) -> anyhow::Result<serde_json::Value> {
+async fn report(
+    server: &Loupe,
+    s: &loupe_tools::client::Created,
+) -> anyhow::Result<serde_json::Value> {
     let auth = format!("Bearer {}", s.host_secret);
     let path = format!("/api/reports/{}", s.code);
     let deadline = std::time::Instant::now() + T;

@@ -19,7 +19,7 @@ const QUESTIONS: [&str; 2] = ["q-single", "q-multi"];
 
 /// A host, a screen and 30 pupils; `q-single` is open, 20 pupils have acknowledged answers and 5
 /// send theirs as the signal goes. On SIGTERM every socket gets close code 1012 and the process
-/// exits with status 0 within 5 s. The phones reconnect with [`loupe::reconnect::Backoff`] while
+/// exits with status 0 within 5 s. The phones reconnect with [`loupe_tools::reconnect::Backoff`] while
 /// the server restarts on the same `--data`; the question comes back paused, every acknowledged
 /// answer is in the snapshot, and the lesson finishes with exactly the acknowledged answers.
 #[cfg(unix)]

@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use anyhow::{bail, ensure, Context};
 use futures_util::future::try_join_all;
-use loupe::client::{Client, Created};
 use loupe::protocol::{Choice, ClientMsg, ServerMsg, Stage};
 use loupe::quiz::model::Quiz;
-use loupe::reconnect::Backoff;
+use loupe_tools::client::{Client, Created};
+use loupe_tools::reconnect::Backoff;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use tokio::time::Instant;

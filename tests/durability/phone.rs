@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, ensure};
-use loupe::client::{Client, ClientError};
 use loupe::protocol::{Choice, ClientMsg, Envelope, ErrorCode, PrivateResult, ServerMsg, Stage};
 use loupe::quiz::model::{Question, Quiz};
-use loupe::reconnect::Backoff;
+use loupe_tools::client::{Client, ClientError};
+use loupe_tools::reconnect::Backoff;
 use rand::Rng;
 use tokio::sync::watch;
 use tokio::time::{timeout_at, Instant};

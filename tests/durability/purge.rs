@@ -2,9 +2,9 @@
 //! nothing left in the files, and only counts are printed; while a Loupe runs, it refuses.
 
 use anyhow::{bail, ensure};
-use loupe::client::{Client, ClientError};
 use loupe::protocol::{close, ClientMsg, ErrorCode};
 use loupe::store::DB_FILE;
+use loupe_tools::client::{Client, ClientError};
 use rusqlite::params;
 use serde_json::json;
 

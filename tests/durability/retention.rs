@@ -6,9 +6,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure};
-use loupe::client::{Client, ClientError, Created};
 use loupe::protocol::{close, ClientMsg, ErrorCode};
 use loupe::session::secret;
+use loupe_tools::client::{Client, ClientError, Created};
 use serde_json::json;
 
 use crate::common::model;

@@ -17,8 +17,8 @@ use std::time::Duration;
 use anyhow::{bail, ensure, Context};
 use common::raw_http::{self, Reply};
 use common::{Client, TestServer, T};
-use loupe::client::{ClientError, Created};
 use loupe::protocol::{ClientMsg, DeviceEntry, ServerMsg};
+use loupe_tools::client::{ClientError, Created};
 use serde_json::{json, Value};
 use tokio::time::Instant;
 

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use anyhow::{bail, ensure};
-use loupe::client::ClientError;
 use loupe::protocol::{close, ClientMsg, ErrorCode, ServerMsg, Stage};
+use loupe_tools::client::ClientError;
 
 use crate::common::{TestServer, T};
 use crate::{claimed, devices_on, lesson, pair, paired_device, whole_refusal};
