@@ -70,14 +70,24 @@ async fn two_sessions_of_fifty_through_the_fixture_quiz() -> anyhow::Result<()> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_baseline_speaks_enough_of_the_protocol() -> anyhow::Result<()> {
-    let mut opts = scenario();
-    opts.target = Target::Baseline;
-    opts.server_bin = Some(env!("CARGO_BIN_EXE_loupe-baseline").into());
-    opts.no_pin = true;
-    let report = run::run(&opts).await?;
-    println!("{}", report.table());
-    assert_all_counted(&report);
-    let storm = report.reconnect.as_ref().expect("a reconnect storm ran");
-    assert_eq!((storm.resumed, storm.failed), (100, 0));
+    // Both baselines: the one that acknowledges every answer, and the bare one that does not.
+    let mut per_pupil = Vec::new();
+    for target in [Target::Baseline, Target::Bare] {
+        let mut opts = scenario();
+        opts.target = target;
+        opts.server_bin = Some(env!("CARGO_BIN_EXE_loupe-baseline").into());
+        opts.no_pin = true;
+        let report = run::run(&opts).await?;
+        println!("{}", report.table());
+        assert_all_counted(&report);
+        let storm = report.reconnect.as_ref().expect("a reconnect storm ran");
+        assert_eq!((storm.resumed, storm.failed), (100, 0), "{target:?}");
+        per_pupil.push(report.messages.mean);
+    }
+    // The bare one sends each pupil one acknowledgement less per answer.
+    assert!(
+        per_pupil[1] < per_pupil[0],
+        "messages per pupil {per_pupil:?}"
+    );
     Ok(())
 }

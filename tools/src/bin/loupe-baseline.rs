@@ -8,7 +8,8 @@
 //! - host `start`, `reveal`, `finish` → one pre-serialised `phase` frame to everyone; `next` → one
 //!   `question` frame serialised once and queued to everyone; `end` → `ended`, then close 4000;
 //! - each `answer` is parsed as Loupe parses it, answered at once with one small `ack` frame on the
-//!   pupil's own socket, and forwarded to the hosts as an `answers` frame carrying the new count:
+//!   pupil's own socket (not with `--no-ack`: the *bare* baseline, a broadcast server that sends
+//!   pupils nothing back), and forwarded to the hosts as an `answers` frame carrying the new count:
 //!   one frame per answer, no coalescing (the cheapest faithful form: the generator reads the
 //!   host's count the same way for both servers, and nothing is batched).
 //!
@@ -56,11 +57,17 @@ struct Args {
     /// Write the bound address here once listening.
     #[arg(long)]
     ready_file: Option<PathBuf>,
+    /// Send no `ack` for answers: the bare broadcast server, to show what the acknowledgement
+    /// costs (`docs/PERFORMANCE.md`).
+    #[arg(long)]
+    no_ack: bool,
 }
 
 #[derive(Clone, Default)]
 struct App {
     rooms: Arc<Mutex<HashMap<String, Arc<Room>>>>,
+    /// `--no-ack`.
+    no_ack: bool,
 }
 
 /// One room: who is connected, and the answer count of the open question.
@@ -337,9 +344,11 @@ async fn connection(mut socket: WebSocket, app: App) {
                 }
                 match serde_json::from_str::<ClientMsg>(&text) {
                     Ok(ClientMsg::Answer { question, round, client_seq, choice }) if role == Role::Player => {
-                        let ack = frame(ServerMsg::Ack { question: question.clone(), round, client_seq, choice });
-                        if socket.send(Message::Text(ack)).await.is_err() {
-                            break None;
+                        if !app.no_ack {
+                            let ack = frame(ServerMsg::Ack { question: question.clone(), round, client_seq, choice });
+                            if socket.send(Message::Text(ack)).await.is_err() {
+                                break None;
+                            }
                         }
                         room.answered(question, round);
                     }
@@ -380,7 +389,10 @@ async fn serve(args: Args) -> anyhow::Result<()> {
     if let Some(path) = &args.ready_file {
         loupe::net::write_ready_file(path, bound)?;
     }
-    let app = App::default();
+    let app = App {
+        no_ack: args.no_ack,
+        ..App::default()
+    };
     let router = Router::new()
         .route("/api/sessions", post(create))
         .route("/ws", get(upgrade))

@@ -25,7 +25,8 @@ pub fn load(dir: &Path) -> anyhow::Result<Vec<RunReport>> {
     Ok(out)
 }
 
-const VARIANTS: [&str; 4] = ["baseline", "memory", "default", "full"];
+/// The servers of a case, in table order: the two baselines, then Loupe's durability modes.
+const VARIANTS: [&str; 5] = ["bare", "baseline", "memory", "default", "full"];
 
 /// Reports by case, then by variant (repeats of a run merged, see [`merge`]).
 type ByCase = BTreeMap<String, BTreeMap<String, RunReport>>;
@@ -102,6 +103,17 @@ fn ratio(x: f64, base: Option<f64>) -> String {
     }
 }
 
+/// The ratios of `x` to the acknowledging baseline and to the bare one: " (1.02× · 2.31× bare)".
+fn ratios(x: f64, base: Option<f64>, bare: Option<f64>) -> String {
+    let over = |b: Option<f64>| b.filter(|b| *b > 0.0).map(|b| x / b);
+    match (over(base), over(bare)) {
+        (Some(a), Some(b)) => format!(" ({a:.2}× · {b:.2}× bare)"),
+        (Some(a), None) => format!(" ({a:.2}×)"),
+        (None, Some(b)) => format!(" ({b:.2}× bare)"),
+        (None, None) => String::new(),
+    }
+}
+
 fn p3(p: &Pct) -> String {
     format!("{:.1} / {:.1} / {:.1}", p.p50_ms, p.p99_ms, p.max_ms)
 }
@@ -131,11 +143,12 @@ pub fn tables(runs: &[RunReport]) -> String {
         .collect();
     single.sort_by_key(|(_, v)| v.values().next().map_or(0, |r| r.pupils));
     let _ = writeln!(t, "### One session\n");
-    let _ = writeln!(t, "Times in ms: p50 / p99 / all (the last pupil, or the last answer). Ratios are to the baseline of the same case, on the \"all\" figure.\n");
+    let _ = writeln!(t, "Times in ms: p50 / p99 / all (the last pupil, or the last answer). Ratios are to the baseline of the same case (which acknowledges every answer, as Loupe does) and to the bare baseline (which acknowledges nothing), on the \"all\" figure.\n");
     let _ = writeln!(t, "| pupils | server | runs | all joined | join p50 / p99 | fan-out | answer storm | msgs / pupil | RSS / pupil | CPU s (questions) | errors |");
     let _ = writeln!(t, "|---:|---|---:|---:|---|---|---|---:|---:|---:|---|");
     for (_, v) in &single {
         let base = v.get("baseline");
+        let bare = v.get("bare");
         for name in VARIANTS {
             let Some(r) = v.get(name) else { continue };
             let s = &r.summary;
@@ -149,9 +162,17 @@ pub fn tables(runs: &[RunReport]) -> String {
                 r.join.per_pupil.p50_ms,
                 r.join.per_pupil.p99_ms,
                 p3(&s.fanout),
-                ratio(s.fanout.max_ms, base.map(|b| b.summary.fanout.max_ms)),
+                ratios(
+                    s.fanout.max_ms,
+                    base.map(|b| b.summary.fanout.max_ms),
+                    bare.map(|b| b.summary.fanout.max_ms)
+                ),
                 p3(&s.storm),
-                ratio(s.storm.max_ms, base.map(|b| b.summary.storm.max_ms)),
+                ratios(
+                    s.storm.max_ms,
+                    base.map(|b| b.summary.storm.max_ms),
+                    bare.map(|b| b.summary.storm.max_ms)
+                ),
                 r.messages.mean,
                 r.rss.per_pupil_bytes / 1000.0,
                 r.cpu.questions_s,
@@ -348,5 +369,29 @@ pub fn targets(runs: &[RunReport]) -> String {
         1.2,
         "×",
     );
+    // Not targets: what the acknowledgement costs, against a server that sends pupils nothing.
+    let bare = get("s1-n10000", "bare");
+    let _ = writeln!(
+        t,
+        "\nAgainst the bare baseline (no acknowledgements; context, not a target):\n"
+    );
+    let _ = writeln!(
+        t,
+        "| figure (10,000 in one session, all) | default ÷ bare | baseline ÷ bare |"
+    );
+    let _ = writeln!(t, "|---|---:|---:|");
+    for (what, f) in [
+        (
+            "fan-out",
+            (|r: &RunReport| r.summary.fanout.max_ms) as fn(&RunReport) -> f64,
+        ),
+        ("answer storm", |r: &RunReport| r.summary.storm.max_ms),
+    ] {
+        let over = |a: Option<&RunReport>| match (a, bare) {
+            (Some(a), Some(b)) if f(b) > 0.0 => format!("{:.2}×", f(a) / f(b)),
+            _ => "—".into(),
+        };
+        let _ = writeln!(t, "| {what} | {} | {} |", over(one), over(base));
+    }
     t
 }

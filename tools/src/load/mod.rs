@@ -150,10 +150,11 @@ impl Options {
         Ok(())
     }
 
-    /// `baseline`, `memory`, `default`, `full`, or `external` (a server not started here).
+    /// `baseline`, `bare`, `memory`, `default`, `full`, or `external` (a server not started here).
     pub fn variant(&self) -> String {
         match (self.target, &self.url) {
             (Target::Baseline, _) => "baseline".into(),
+            (Target::Bare, _) => "bare".into(),
             (Target::Loupe, Some(_)) => "external".into(),
             (Target::Loupe, None) => match self.durability {
                 Durability::Memory => "memory".into(),
@@ -182,7 +183,7 @@ impl Options {
     pub fn spawn_plan(&self) -> server::SpawnPlan {
         let name = match self.target {
             Target::Loupe => "loupe",
-            Target::Baseline => "loupe-baseline",
+            Target::Baseline | Target::Bare => "loupe-baseline",
         };
         server::SpawnPlan {
             binary: self

@@ -14,8 +14,11 @@ use serde::{Deserialize, Serialize};
 pub enum Target {
     /// The Loupe server (`loupe serve`).
     Loupe,
-    /// The same-stack baseline (`loupe-baseline`).
+    /// The same-stack baseline (`loupe-baseline`), which acknowledges every answer as Loupe does.
     Baseline,
+    /// The bare baseline (`loupe-baseline --no-ack`): the same broadcast server, sending pupils
+    /// no acknowledgement.
+    Bare,
 }
 
 /// Where Loupe keeps session journals in a run.
@@ -93,6 +96,9 @@ pub fn spawn(plan: &SpawnPlan) -> anyhow::Result<Spawned> {
     }
     args.extend(["--addr".into(), "127.0.0.1:0".into()]);
     args.extend(["--ready-file".into(), ready.display().to_string()]);
+    if plan.target == Target::Bare {
+        args.push("--no-ack".into());
+    }
     if plan.target == Target::Loupe {
         let loupe_data = data.join("data");
         args.extend(["--data".into(), loupe_data.display().to_string()]);
