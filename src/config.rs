@@ -18,12 +18,14 @@ use crate::store::{StoreOptions, SyncMode};
 
 /// Where Loupe listens unless told otherwise: every interface, so phones on the LAN can join.
 pub const DEFAULT_ADDR: &str = "0.0.0.0:8080";
-/// Minutes a session survives with no host connected.
-pub const DEFAULT_HOST_GRACE_MINUTES: u64 = 30;
-/// Hours a session lives at most (`--max-session-life`): a school day, 7:30 to 19:30, holds any
-/// lesson, an after-school club or a whole prevention day; a console left open in the evening
-/// does not keep pupils' answers on disk overnight.
-pub const DEFAULT_MAX_SESSION_LIFE_HOURS: u64 = 12;
+/// How long a session survives with no host connected (`--host-grace`).
+pub const DEFAULT_HOST_GRACE: &str = "30m";
+/// The help-request window (`--help-window`): alerts reach hosts at whole minutes.
+pub const DEFAULT_HELP_WINDOW: &str = "1m";
+/// How long a session lives at most (`--max-session-life`): a school day, 7:30 to 19:30, holds
+/// any lesson, an after-school club or a whole prevention day; a console left open in the
+/// evening does not keep pupils' answers on disk overnight.
+pub const DEFAULT_MAX_SESSION_LIFE: &str = "12h";
 /// Sessions one address may create per minute (`--new-sessions-per-minute`): a school's
 /// teachers behind one NAT starting their lessons at the bell stay well under it.
 pub const DEFAULT_NEW_SESSIONS_PER_MINUTE: u32 = 30;
@@ -34,6 +36,8 @@ pub const DEFAULT_MAX_REPORTS_SIZE: &str = "256MB";
 pub const DEFAULT_MAX_PLAYERS: u32 = 10_000;
 /// Most live sessions on one server.
 pub const DEFAULT_MAX_SESSIONS: usize = 1_000;
+/// Most live sessions from one address (a school behind NAT is one address).
+pub const DEFAULT_MAX_SESSIONS_PER_ADDRESS: usize = 50;
 /// Extra quiz folder used when `--quizzes` is not given and this folder exists.
 pub const DEFAULT_QUIZ_DIR: &str = "quizzes";
 /// Longest accepted `--public-url`: join links must stay short enough for a readable QR code.
@@ -210,6 +214,11 @@ pub enum LogFormat {
 
 /// Serve configuration; `Config::default()` (or [`Config::for_tests`]) builds one without a command line.
 ///
+/// Every default is written once, in the `#[arg]` attributes below (with the `DEFAULT_*`
+/// constants): `Config::default()` is what they give, and the session, store and guard options
+/// are built from a `Config` ([`Config::limits`], [`Config::store_options`],
+/// [`Config::guard_limits`]), never with defaults of their own.
+///
 /// Its `Debug` output hides the host key, so logging a configuration never leaks it.
 #[derive(Clone, Args)]
 pub struct Config {
@@ -247,19 +256,19 @@ pub struct Config {
     /// How long a session survives with no host connected, in minutes (`30`), or with a unit
     /// (`90s`, `30m`, `2h`). Also how long an unfinished session found at start is kept.
     #[arg(long, env = "LOUPE_HOST_GRACE", value_name = "DURATION",
-          default_value = "30m", value_parser = parse_grace)]
+          default_value = DEFAULT_HOST_GRACE, value_parser = parse_grace)]
     pub host_grace: Duration,
 
     /// "Talk to an adult" alerts reach the teacher only at whole multiples of this in session
     /// time (`60s`, `2m`; a bare number is minutes), so the moment an alert arrives does not
     /// point at the pupil who just tapped. Shorter is quicker, and tells more.
     #[arg(long, env = "LOUPE_HELP_WINDOW", value_name = "DURATION",
-          default_value = "1m", value_parser = parse_grace)]
+          default_value = DEFAULT_HELP_WINDOW, value_parser = parse_grace)]
     pub help_window: Duration,
     /// Longest a session lives, from its creation (`12h`, `90m`, `2d`; a bare number is hours).
     /// Then it ends as if its host had ended it, even with a console open, and across restarts.
     #[arg(long, env = "LOUPE_MAX_SESSION_LIFE", value_name = "DURATION",
-          default_value = "12h", value_parser = parse::session_life)]
+          default_value = DEFAULT_MAX_SESSION_LIFE, value_parser = parse::session_life)]
     pub max_session_life: Duration,
 
     /// Where session journals are kept: `sqlite` (in --data; every acknowledged answer survives a
@@ -343,30 +352,16 @@ pub struct Config {
 }
 
 impl Default for Config {
+    /// What `loupe serve` runs with when given no flag and no `LOUPE_*` variable: the defaults of
+    /// the `#[arg]` attributes, read through clap itself so they cannot drift apart.
     fn default() -> Self {
-        Config {
-            addr: SocketAddr::from(([0, 0, 0, 0], 8080)),
-            public_url: None,
-            quizzes: None,
-            data: None,
-            host_key: None,
-            host_grace: Duration::from_secs(DEFAULT_HOST_GRACE_MINUTES * 60),
-            help_window: crate::session::registry::HELP_WINDOW,
-            max_session_life: Duration::from_secs(DEFAULT_MAX_SESSION_LIFE_HOURS * 3600),
-            journal: JournalKind::Sqlite,
-            sync: SyncMode::Normal,
-            max_players: DEFAULT_MAX_PLAYERS,
-            max_sessions: DEFAULT_MAX_SESSIONS,
-            trusted_proxy: Vec::new(),
-            max_connections: None,
-            max_sessions_per_address: DEFAULT_MAX_SESSIONS_PER_ADDRESS,
-            new_sessions_per_minute: DEFAULT_NEW_SESSIONS_PER_MINUTE,
-            max_reports_size: 256_000_000,
-            failed_joins_per_minute: DEFAULT_FAILED_JOINS_PER_MINUTE,
-            failed_joins_total_per_minute: DEFAULT_FAILED_JOINS_TOTAL_PER_MINUTE,
-            ready_file: None,
-            log_format: LogFormat::Text,
-        }
+        let command = <Config as Args>::augment_args(clap::Command::new("loupe"))
+            .mut_args(|arg| arg.env(None::<&str>));
+        let matches = command
+            .try_get_matches_from(["loupe"])
+            .expect("the serve flags' defaults parse");
+        <Config as clap::FromArgMatches>::from_arg_matches(&matches)
+            .expect("the serve flags' defaults make a configuration")
     }
 }
 
@@ -446,9 +441,6 @@ impl Config {
         }
     }
 }
-
-/// Most live sessions from one address, by default.
-pub const DEFAULT_MAX_SESSIONS_PER_ADDRESS: usize = 50;
 
 impl Config {
     /// The abuse limits this configuration sets; `open_files` is the process's open-file limit.

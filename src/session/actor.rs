@@ -19,7 +19,7 @@ use super::handle::{ConnId, ConnLink, Control, PupilInput, PupilMsg};
 use super::help::HelpAlerts;
 use super::journal::{Journal, JournalError};
 use super::machine::{Audience, Command, Effect, Event, Millis, Reject, Session, Viewer};
-use super::registry::Limits;
+use super::options::Limits;
 use super::secret;
 use crate::protocol::{close, EndReason, ErrorCode, Role, ServerMsg, SessionInfo};
 

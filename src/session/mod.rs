@@ -20,5 +20,5 @@ pub use handle::{
     ConnCtl, ConnId, ConnLink, Control, DeviceCommand, PupilInput, PupilMsg, SessionHandle,
     CONN_QUEUE,
 };
-pub use options::{Retention, SessionOptions};
-pub use registry::{CreateError, Created, Limits, Registry};
+pub use options::{Limits, Retention, SessionOptions};
+pub use registry::{CreateError, Created, Registry};

@@ -17,7 +17,7 @@ use super::handle::SessionHandle;
 use super::journal::{Journal, MemoryJournal};
 use super::machine::disclosure::{MIN_COUNT_CEILING, MIN_COUNT_FLOOR};
 use super::machine::{Event, Session, SessionCreated};
-use super::{secret, SessionOptions};
+use super::{secret, Limits, SessionOptions};
 use crate::quiz::model::Quiz;
 use crate::store::{Restored, Store};
 
@@ -27,37 +27,6 @@ const CODE_QUARANTINE: Duration = Duration::from_secs(3600);
 const CONTROL_QUEUE: usize = 1024;
 /// Capacity of a session's pupil input channel.
 const INPUT_QUEUE: usize = 8192;
-
-/// The default of [`Limits::help_window`].
-pub const HELP_WINDOW: Duration = Duration::from_secs(60);
-
-/// Server-wide limits that apply to sessions.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// How long a session survives without any host connected before it ends.
-    pub host_grace: Duration,
-    /// Longest a session lives from its creation (`--max-session-life`), even with a host there.
-    pub max_life: Duration,
-    /// Most pupils in one session.
-    pub max_players: u32,
-    /// Most live sessions on this server.
-    pub max_sessions: usize,
-    /// "Talk to an adult" alerts reach hosts only at whole multiples of this (see
-    /// [`super::help`]).
-    pub help_window: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            host_grace: Duration::from_secs(30 * 60),
-            max_life: Duration::from_secs(12 * 3600),
-            max_players: 10_000,
-            max_sessions: 1_000,
-            help_window: HELP_WINDOW,
-        }
-    }
-}
 
 /// What creating a session gives the teacher.
 #[derive(Debug, Clone)]
