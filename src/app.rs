@@ -5,21 +5,24 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::extract::FromRef;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, JournalKind};
 use crate::guard::Guard;
-use crate::http::{HostKey, Pairings};
+use crate::http::{HostKey, Pairings, PublicUrl};
 use crate::quiz::Library;
-use crate::session::Registry;
+use crate::session::{Journals, MemoryJournals, Registry};
 use crate::store::Store;
+use crate::ws::WsState;
 
 /// How long shutdown waits for connections and session actors to finish.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// State shared by every handler and connection; cheap to clone.
+/// State shared by every handler and connection; cheap to clone. Handlers take only their part
+/// of it (`FromRef`, below), so nothing under the app depends on it.
 #[derive(Clone)]
 pub struct AppState {
     /// The loaded quizzes.
@@ -40,6 +43,34 @@ pub struct AppState {
     pub guard: Guard,
     /// Phone-remote pairing tokens waiting to be claimed (60 s, single use, in memory only).
     pub remotes: Pairings,
+}
+
+/// Hands each handler the part of [`AppState`] it takes (`State<Registry>` …).
+macro_rules! parts {
+    ($($part:ty => |$s:ident| $get:expr;)*) => {
+        $(impl FromRef<AppState> for $part {
+            fn from_ref($s: &AppState) -> $part {
+                $get
+            }
+        })*
+    };
+}
+
+parts! {
+    Arc<Library> => |s| s.library.clone();
+    Registry => |s| s.registry.clone();
+    Guard => |s| s.guard.clone();
+    Option<HostKey> => |s| s.host_key.clone();
+    Option<Store> => |s| s.store.clone();
+    Pairings => |s| s.remotes.clone();
+    PublicUrl => |s| PublicUrl(s.public_url.clone());
+    WsState => |s| WsState {
+        registry: s.registry.clone(),
+        guard: s.guard.clone(),
+        shutdown: s.shutdown.clone(),
+        tracker: s.tracker.clone(),
+        public_url: s.public_url.clone(),
+    };
 }
 
 /// A Loupe server ready to serve: quizzes loaded, data folder created, registry running.
@@ -68,6 +99,7 @@ impl App {
         }
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
+        // The one place the journal engine is chosen: the registry only knows `Journals`.
         let (store, restored) = match config.journal {
             JournalKind::Sqlite => {
                 let (store, restored) = Store::open(&data_dir, config.store_options())?;
@@ -75,12 +107,11 @@ impl App {
             }
             JournalKind::Memory => (None, Vec::new()),
         };
-        let registry = Registry::new(
-            config.limits(),
-            store.clone(),
-            shutdown.clone(),
-            tracker.clone(),
-        );
+        let journals: Arc<dyn Journals> = match &store {
+            Some(store) => Arc::new(store.clone()),
+            None => Arc::new(MemoryJournals),
+        };
+        let registry = Registry::new(config.limits(), journals, shutdown.clone(), tracker.clone());
         if !restored.is_empty() {
             tracing::info!(
                 sessions = restored.len(),

@@ -20,7 +20,9 @@ use super::help::HelpAlerts;
 use super::journal::{Journal, JournalError};
 use super::machine::{Audience, Command, Effect, Event, Millis, Reject, Session, Viewer};
 use super::options::Limits;
+use super::report::Report;
 use super::secret;
+use super::wall::unix_ms;
 use crate::protocol::{close, EndReason, ErrorCode, Role, ServerMsg, SessionInfo};
 
 /// Live answer counts go to hosts at most this often (the first answer goes at once).
@@ -31,6 +33,9 @@ const PRESENCE_EVERY: Duration = Duration::from_millis(250);
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 /// How long shutdown waits for the journal before closing connections.
 const SHUTDOWN_DRAIN: Duration = Duration::from_millis(1500);
+/// After a journal answered `busy` to something the actor decided by itself (a timer, the end
+/// of a session), it tries again this much later.
+const BUSY_RETRY: Duration = Duration::from_millis(100);
 
 /// Something waiting for its events to be durable before it is sent.
 #[derive(Debug)]
@@ -101,6 +106,17 @@ pub struct Actor {
     /// When the session reaches `--max-session-life`, counted from its creation's wall-clock
     /// time (so it holds across restarts).
     dies_at: Instant,
+    /// The journal answered `busy` to a timer's command: nothing is decided on a timer before
+    /// this (the command is not dropped: its deadline is still due then).
+    busy_until: Option<Instant>,
+}
+
+/// Why a command changed nothing.
+enum Unmade {
+    /// The machine refused it.
+    Rejected(Reject),
+    /// The journal did not take its events.
+    Journal(JournalError),
 }
 
 impl Actor {
@@ -113,8 +129,7 @@ impl Actor {
         );
         let next_device = machine.last_device_number() + 1;
         let life = limits.max_life.as_millis() as u64;
-        let left =
-            (machine.created_unix_ms.saturating_add(life)).saturating_sub(crate::store::unix_ms());
+        let left = (machine.created_unix_ms.saturating_add(life)).saturating_sub(unix_ms());
         Actor {
             dies_at: Instant::now() + Duration::from_millis(left),
             machine,
@@ -131,6 +146,7 @@ impl Actor {
             last_touch: Instant::now(),
             waiting: Vec::new(),
             next_device,
+            busy_until: None,
         }
     }
 
@@ -155,7 +171,7 @@ impl Actor {
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => {
-                    self.drain(&mut watermark).await;
+                    self.drain(&mut watermark, &shutdown).await;
                     return;
                 }
                 msg = control.recv() => match msg {
@@ -176,10 +192,7 @@ impl Actor {
             if self.machine.is_ended() && self.pending.is_empty() {
                 self.conns.close_all(close::ENDED);
                 self.close_waiting(close::ENDED);
-                self.journal.end(crate::store::report_of(
-                    &self.machine,
-                    crate::store::unix_ms(),
-                ));
+                self.finish(&shutdown).await;
                 break;
             }
         }
@@ -188,7 +201,12 @@ impl Actor {
 
     /// Shutdown: take no more input, wait (briefly) for the journal to hold what was decided,
     /// release it, then close every connection with 1012 so clients resume after the restart.
-    async fn drain(&mut self, watermark: &mut Option<watch::Receiver<u64>>) {
+    /// A session that had ended is finished first (its report handed to the journal).
+    async fn drain(
+        &mut self,
+        watermark: &mut Option<watch::Receiver<u64>>,
+        shutdown: &CancellationToken,
+    ) {
         let deadline = Instant::now() + SHUTDOWN_DRAIN;
         while self.journal.durable() < self.machine.seq {
             if tokio::time::timeout_at(deadline, changed(watermark))
@@ -200,8 +218,42 @@ impl Actor {
             }
         }
         self.release();
+        if self.machine.is_ended() && self.pending.is_empty() {
+            self.conns.close_all(close::ENDED);
+            self.close_waiting(close::ENDED);
+            self.finish(shutdown).await;
+            return;
+        }
         self.conns.close_all(close::RESTART);
         self.close_waiting(close::RESTART);
+    }
+
+    /// The session ended and everything is released: hand its report to the journal, which
+    /// then deletes its per-pupil events. A busy journal is asked again, from this task (which
+    /// the server's shutdown waits for), until it takes the end; while the server shuts down, for
+    /// [`SHUTDOWN_DRAIN`] at most (the next start then ends the session from its journal).
+    async fn finish(&mut self, shutdown: &CancellationToken) {
+        let report = Report::of(&self.machine, unix_ms());
+        let mut give_up = None;
+        loop {
+            match self.journal.end(report.as_ref()) {
+                Ok(()) => return,
+                Err(JournalError::Busy) => {}
+                Err(e) => {
+                    tracing::error!(session = %self.machine.code, error = %e, "the journal could not end the session");
+                    return;
+                }
+            }
+            if shutdown.is_cancelled() {
+                let at = *give_up.get_or_insert_with(|| Instant::now() + SHUTDOWN_DRAIN);
+                if Instant::now() >= at {
+                    tracing::warn!(session = %self.machine.code, "the journal was busy until shutdown: the next start ends the session");
+                    return;
+                }
+            }
+            tracing::debug!(session = %self.machine.code, "the journal is busy: ending the session again shortly");
+            tokio::time::sleep(BUSY_RETRY).await;
+        }
     }
 
     fn now_ms(&self) -> Millis {
@@ -217,6 +269,11 @@ impl Actor {
     }
 
     fn next_wakeup(&self) -> Option<Instant> {
+        let next = self.next_deadline()?;
+        Some(self.busy_until.map_or(next, |b| next.max(b)))
+    }
+
+    fn next_deadline(&self) -> Option<Instant> {
         let host_gone = self.host_away_since.map(|t| t + self.limits.host_grace);
         let touch = (self.conns.hosts() > 0).then_some(self.last_touch + TOUCH_EVERY);
         let dies = (!self.machine.is_ended()).then_some(self.dies_at);
@@ -236,36 +293,64 @@ impl Actor {
 
     fn on_wake(&mut self) {
         let now = Instant::now();
+        if self.busy_until.is_some_and(|b| now < b) {
+            return;
+        }
+        self.busy_until = None;
         if self.conns.hosts() > 0 && self.last_touch + TOUCH_EVERY <= now {
             self.journal.touch();
             self.last_touch = now;
         }
-        if self.dies_at <= now && !self.machine.is_ended() {
-            tracing::info!(session = %self.machine.code, "the session reached --max-session-life: ending it");
-            let _ = self.decide_and_commit(&Command::Expire(EndReason::MaxLife));
-            return;
-        }
-        if let Some(t) = self
+        let host_gone = self
             .host_away_since
-            .filter(|t| *t + self.limits.host_grace <= now)
-        {
+            .filter(|t| *t + self.limits.host_grace <= now);
+        let command = if self.dies_at <= now && !self.machine.is_ended() {
+            tracing::info!(session = %self.machine.code, "the session reached --max-session-life: ending it");
+            Command::Expire(EndReason::MaxLife)
+        } else if let Some(t) = host_gone {
             // The time the server saw with no host, from the last host's detach to now.
             let away_ms = now.saturating_duration_since(t).as_millis() as u64;
             tracing::info!(session = %self.machine.code, away_ms, "no host came back in time: ending the session");
-            self.host_away_since = None;
-            let _ = self.decide_and_commit(&Command::Expire(EndReason::HostAway));
-            return;
+            Command::Expire(EndReason::HostAway)
+        } else {
+            Command::Tick
+        };
+        match self.decide_commit(&command) {
+            Err(Unmade::Journal(JournalError::Busy)) => {
+                // Not dropped: the deadline is still due when the journal has room.
+                tracing::warn!(session = %self.machine.code, retry_in_ms = BUSY_RETRY.as_millis() as u64, "the journal is busy: deciding again shortly");
+                self.busy_until = Some(now + BUSY_RETRY);
+            }
+            Err(Unmade::Journal(e)) => {
+                tracing::error!(session = %self.machine.code, error = %e, "the journal refused a batch");
+            }
+            Ok(_) | Err(Unmade::Rejected(_)) => {
+                if matches!(command, Command::Expire(EndReason::HostAway)) {
+                    self.host_away_since = None;
+                }
+            }
         }
-        let _ = self.decide_and_commit(&Command::Tick);
     }
 
-    /// Decides, journals and applies a command; queues its effects.
+    /// Decides, journals and applies a command; queues its effects. A journal that cannot take
+    /// the events makes the command refused as `busy` (the client sends it again).
     fn decide_and_commit(&mut self, command: &Command) -> Result<u64, Reject> {
-        let events = self.machine.decide(self.now_ms(), command)?;
-        self.commit(events).map_err(|e| {
-            tracing::warn!(session = %self.machine.code, error = %e, "journal refused a batch");
-            Reject::refused(ErrorCode::Busy, "the server is busy saving; try again")
+        self.decide_commit(command).map_err(|unmade| match unmade {
+            Unmade::Rejected(reject) => reject,
+            Unmade::Journal(e) => {
+                tracing::warn!(session = %self.machine.code, error = %e, "journal refused a batch");
+                Reject::refused(ErrorCode::Busy, "the server is busy saving; try again")
+            }
         })
+    }
+
+    /// Decides, journals and applies a command; queues its effects; says why nothing changed.
+    fn decide_commit(&mut self, command: &Command) -> Result<u64, Unmade> {
+        let events = self
+            .machine
+            .decide(self.now_ms(), command)
+            .map_err(Unmade::Rejected)?;
+        self.commit(events).map_err(Unmade::Journal)
     }
 
     fn commit(&mut self, events: Vec<Event>) -> Result<u64, JournalError> {
@@ -647,3 +732,6 @@ async fn changed(watermark: &mut Option<watch::Receiver<u64>>) {
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests;

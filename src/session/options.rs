@@ -51,7 +51,7 @@ impl Retention {
         match self {
             Retention::OneDay => ended_unix_ms + DAY,
             Retention::ThirtyDays => ended_unix_ms + 30 * DAY,
-            Retention::SchoolYear => crate::store::end_of_school_year(ended_unix_ms),
+            Retention::SchoolYear => super::wall::end_of_school_year(ended_unix_ms),
         }
     }
 }

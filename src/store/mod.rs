@@ -8,7 +8,6 @@
 
 mod cap;
 mod checkpoint;
-mod dates;
 mod files;
 mod journal;
 mod purge;
@@ -24,13 +23,16 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OpenFlags};
 
 pub use cap::Trimmed;
-pub use dates::end_of_school_year;
 pub use files::{create_data_dir, LOCK_FILE};
 pub use journal::StoreJournal;
 pub use purge::{purge_stopped, Purged};
-pub use writer::{unix_ms, ReportRow, WriteCmd};
+pub use reports::StoredReport;
+pub use schema::SchemaError;
 
+use crate::session::journal::{Journal, JournalError, Journals, Restored};
 use crate::session::machine::{Event, Session};
+use crate::session::{unix_ms, Report};
+use writer::{ReportRow, WriteCmd};
 
 /// Commands the writer's queue holds before appends are refused as "busy".
 const QUEUE: usize = 65_536;
@@ -48,7 +50,7 @@ pub enum SyncMode {
     Full,
 }
 
-/// Why the store could not open.
+/// Why the store could not open, or read.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another Loupe holds the data folder.
@@ -64,7 +66,10 @@ pub enum StoreError {
     },
     /// SQLite refused.
     #[error("database {0}")]
-    Sqlite(String),
+    Sqlite(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date (or is newer than this Loupe).
+    #[error("database {0}")]
+    Schema(#[from] SchemaError),
     /// Another program holds the database open, so the WAL could not be emptied.
     #[error("another program holds {0} open (a backup, sqlite3?), so its write-ahead log still holds deleted data: close it and try again")]
     HeldOpen(PathBuf),
@@ -81,20 +86,6 @@ pub struct StoreOptions {
     pub max_life: Duration,
     /// `--max-reports-size`, in bytes.
     pub max_reports_bytes: u64,
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Sqlite(e.to_string())
-    }
-}
-
-/// A session found in the store at start, rebuilt from its events.
-pub struct Restored {
-    /// The rebuilt session.
-    pub session: Session,
-    /// Its journal, durable up to the last stored event.
-    pub journal: StoreJournal,
 }
 
 /// The open store; cheap to clone (clones share the writer thread).
@@ -135,7 +126,7 @@ impl Store {
         files::prepare_db(&path)?;
         let mut conn = open_connection(&path, options.sync)?;
         files::tighten_side_files(&path)?;
-        let from = schema::migrate(&mut conn).map_err(StoreError::Sqlite)?;
+        let from = schema::migrate(&mut conn)?;
         match from {
             0 => tracing::info!(path = %path.display(), "database created"),
             v if v != schema::CURRENT => {
@@ -198,19 +189,14 @@ impl Store {
             };
             if let Some(why) = why {
                 tracing::info!(session = %code, why, "session left unfinished: purging its pupils' data");
-                purge(conn, &code, report_of(&session, now))?;
+                purge(conn, &code, Report::of(&session, now).as_ref())?;
                 continue;
             }
-            let journal = StoreJournal::new(&code, self.tx.clone(), session.seq);
+            let journal = Box::new(StoreJournal::new(&code, self.tx.clone(), session.seq));
             restored.push(Restored { session, journal });
         }
         let owed = checkpoint::truncate(conn, checkpoint::BUSY_TIMEOUT).is_err();
         Ok((restored, owed))
-    }
-
-    /// A journal for a new session; its first event (`Created`) is appended by the caller.
-    pub fn journal(&self, code: &str) -> StoreJournal {
-        StoreJournal::new(code, self.tx.clone(), 0)
     }
 
     /// Waits (blocking) until everything queued so far is committed, or `wait` has passed.
@@ -234,6 +220,17 @@ impl Store {
         Ok(conn)
     }
 
+    /// The newest unexpired report of session `code` readable with `key_hash` (the host
+    /// secret's hash, or a kept device's), on a read-only connection. Blocks: call it from
+    /// `spawn_blocking`.
+    pub fn find_report(
+        &self,
+        code: &str,
+        key_hash: &str,
+    ) -> Result<Option<StoredReport>, StoreError> {
+        Ok(reports::find(&self.reader()?, code, key_hash)?)
+    }
+
     /// Path of the database file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -251,34 +248,23 @@ fn replay(conn: &Connection, code: &str) -> rusqlite::Result<Option<Session>> {
 }
 
 /// Deletes a session's events and row, keeping `report`.
-fn purge(conn: &Connection, code: &str, report: Option<ReportRow>) -> rusqlite::Result<()> {
+fn purge(conn: &Connection, code: &str, report: Option<&Report>) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM events WHERE code = ?1", params![code])?;
     conn.execute("DELETE FROM sessions WHERE code = ?1", params![code])?;
-    if let Some(r) = report {
-        writer::insert_report(conn, &r)?;
+    if let Some(report) = report {
+        let row = ReportRow::of(report)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        writer::insert_report(conn, &row)?;
     }
     Ok(())
 }
 
-/// The aggregates worth keeping of a session that ends at `now` (none if it never started).
-pub fn report_of(session: &Session, now: u64) -> Option<ReportRow> {
-    if session.stage() == crate::protocol::Stage::Lobby {
-        return None;
+/// The store is the SQLite engine behind the journal seam: each new session's journal is a
+/// [`StoreJournal`] on the writer thread.
+impl Journals for Store {
+    fn create(&self, code: &str, created: Event) -> Result<Box<dyn Journal>, JournalError> {
+        let mut journal = StoreJournal::new(code, self.tx.clone(), 0);
+        journal.append(1, std::slice::from_ref(&created))?;
+        Ok(Box::new(journal))
     }
-    let mut summary = session.summary();
-    summary.podium.clear();
-    let summary = serde_json::to_string(&summary).ok()?;
-    Some(ReportRow {
-        code: session.code.clone(),
-        host_hash: session.host_hash.clone(),
-        reader_hashes: session.kept_device_hashes(),
-        quiz_id: session.quiz.id.clone(),
-        quiz_title: session.quiz.title.clone(),
-        lang: session.quiz.lang.code().to_owned(),
-        label: session.options.label.clone(),
-        created_unix_ms: session.created_unix_ms,
-        finished_unix_ms: now,
-        expires_unix_ms: session.options.retention.expires(now),
-        summary,
-    })
 }

@@ -7,13 +7,14 @@
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection};
 use tokio::sync::watch;
 
 use super::cap::Trimmed;
 use super::checkpoint::Owed;
+use crate::session::{unix_ms, Report};
 
 /// Most commands folded into one transaction.
 const GROUP: usize = 8192;
@@ -22,7 +23,7 @@ const GROUP: usize = 8192;
 /// each of those small commits woke this thread and preempted the actors twice.
 const LINGER: Duration = Duration::from_micros(200);
 
-/// The aggregate results kept after a session ends: no pupil data.
+/// A row of `reports`: a [`Report`] with its summary as JSON (no pupil data).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportRow {
     /// Join code the session had.
@@ -48,6 +49,25 @@ pub struct ReportRow {
     pub expires_unix_ms: u64,
     /// The class summary as JSON (`protocol::Summary`, without the podium).
     pub summary: String,
+}
+
+impl ReportRow {
+    /// The row that keeps `report`.
+    pub fn of(report: &Report) -> serde_json::Result<ReportRow> {
+        Ok(ReportRow {
+            code: report.code.clone(),
+            host_hash: report.host_hash.clone(),
+            reader_hashes: report.reader_hashes.clone(),
+            quiz_id: report.quiz_id.clone(),
+            quiz_title: report.quiz_title.clone(),
+            lang: report.lang.clone(),
+            label: report.label.clone(),
+            created_unix_ms: report.created_unix_ms,
+            finished_unix_ms: report.finished_unix_ms,
+            expires_unix_ms: report.expires_unix_ms,
+            summary: serde_json::to_string(&report.summary)?,
+        })
+    }
 }
 
 /// Work for the writer thread.
@@ -79,13 +99,6 @@ pub enum WriteCmd {
     Expire,
     /// Reply once everything sent before is committed.
     Flush(std::sync::mpsc::Sender<()>),
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// What the writer thread needs beyond its connection.
