@@ -15,11 +15,13 @@ use crate::guard::Guard;
 use crate::http::{HostKey, Pairings, PublicUrl};
 use crate::quiz::Library;
 use crate::session::{Journals, MemoryJournals, Registry};
-use crate::store::Store;
+use crate::store::{Opened, Store, StoreWriter};
 use crate::ws::WsState;
 
 /// How long shutdown waits for connections and session actors to finish.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long shutdown then waits for the store to commit what the actors left and close.
+const STORE_CLOSE: Duration = Duration::from_secs(3);
 
 /// State shared by every handler and connection; cheap to clone. Handlers take only their part
 /// of it (`FromRef`, below), so nothing under the app depends on it.
@@ -78,6 +80,8 @@ pub struct App {
     state: AppState,
     config: Config,
     data_dir: PathBuf,
+    /// The store's writer thread, closed (and joined) at the end of [`App::serve`].
+    writer: Option<StoreWriter>,
 }
 
 impl App {
@@ -100,12 +104,16 @@ impl App {
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
         // The one place the journal engine is chosen: the registry only knows `Journals`.
-        let (store, restored) = match config.journal {
+        let (store, writer, restored) = match config.journal {
             JournalKind::Sqlite => {
-                let (store, restored) = Store::open(&data_dir, config.store_options())?;
-                (Some(store), restored)
+                let Opened {
+                    store,
+                    writer,
+                    restored,
+                } = Store::open(&data_dir, config.store_options())?;
+                (Some(store), Some(writer), restored)
             }
-            JournalKind::Memory => (None, Vec::new()),
+            JournalKind::Memory => (None, None, Vec::new()),
         };
         let journals: Arc<dyn Journals> = match &store {
             Some(store) => Arc::new(store.clone()),
@@ -134,6 +142,7 @@ impl App {
             state,
             config,
             data_dir,
+            writer,
         })
     }
 
@@ -149,7 +158,9 @@ impl App {
     }
 
     /// Serves on `listener` until `shutdown` is cancelled, then stops accepting, cancels every
-    /// connection and session actor, and waits for them up to [`SHUTDOWN_GRACE`].
+    /// connection and session actor, waits for them up to [`SHUTDOWN_GRACE`] (an actor finishes
+    /// handing an ended session to its journal first), then closes the store: its writer
+    /// commits what is queued, closes the database and is joined.
     ///
     /// The listener is bound by the caller (tests bind `127.0.0.1:0`); see [`crate::net::bind`].
     pub async fn serve(
@@ -158,15 +169,17 @@ impl App {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         let App {
-            mut state, config, ..
+            mut state,
+            config,
+            writer,
+            ..
         } = self;
         let bound = listener
             .local_addr()
             .context("the listener has no local address")?;
         state.public_url = crate::net::public_url(&config, bound).into();
         let (internal, tracker) = (state.shutdown.clone(), state.tracker.clone());
-        let store = state.store.clone();
-        if let Some(store) = store.clone() {
+        if let Some(store) = state.store.clone() {
             // Reports past their retention are deleted at start and then every hour.
             let stop = internal.clone();
             tracker.spawn(async move {
@@ -210,11 +223,10 @@ impl App {
         {
             tracing::warn!(left = tracker.len(), "some tasks did not stop in time");
         }
-        if let Some(store) = store {
-            let flushed =
-                tokio::task::spawn_blocking(move || store.flush(Duration::from_secs(2))).await;
-            if !matches!(flushed, Ok(true)) {
-                tracing::warn!("the store did not confirm its last commit");
+        if let Some(writer) = writer {
+            let closed = tokio::task::spawn_blocking(move || writer.close(STORE_CLOSE)).await;
+            if !matches!(closed, Ok(true)) {
+                tracing::warn!("the store did not close in time: the next start recovers it");
             }
         }
         tracing::info!("stopped");

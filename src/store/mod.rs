@@ -17,8 +17,9 @@ mod writer;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::sync_channel;
-use std::time::Duration;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OpenFlags};
 
@@ -88,6 +89,67 @@ pub struct StoreOptions {
     pub max_reports_bytes: u64,
 }
 
+/// What opening the store gives: the store, its writer thread's owner, and the sessions found.
+pub struct Opened {
+    /// The store (cheap to clone).
+    pub store: Store,
+    /// The writer thread; the one who stops the server closes it ([`StoreWriter::close`]).
+    pub writer: StoreWriter,
+    /// The live sessions found in the store, rebuilt, with their journals.
+    pub restored: Vec<Restored>,
+}
+
+/// The store's writer thread, owned once: [`StoreWriter::close`] commits what is queued, tries
+/// an owed checkpoint a last time, closes the database and joins the thread.
+pub struct StoreWriter {
+    tx: writer::WriteTx,
+    done: Receiver<()>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl StoreWriter {
+    /// Stops the writer after everything queued before, and waits (blocking, at most `wait`)
+    /// for it to commit, close the database and end; `false` if it did not in time (the
+    /// process then exits without it, as after a crash: what is committed is safe).
+    pub fn close(mut self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        // A full queue is being drained by the writer: wait for room, not for ever.
+        let mut stop = WriteCmd::Stop;
+        loop {
+            match self.tx.try_send(stop) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => break,
+                Err(TrySendError::Full(again)) if Instant::now() < deadline => {
+                    stop = again;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(TrySendError::Full(_)) => return false,
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.done.recv_timeout(left) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                if let Some(thread) = self.thread.take() {
+                    if thread.join().is_err() {
+                        tracing::error!("the store's writer thread panicked");
+                        return false;
+                    }
+                }
+                true
+            }
+            Err(RecvTimeoutError::Timeout) => false,
+        }
+    }
+}
+
+impl Drop for StoreWriter {
+    /// Not closed (a start-up that failed later): ask the thread to stop, without waiting.
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            let _ = self.tx.try_send(WriteCmd::Stop);
+        }
+    }
+}
+
 /// The open store; cheap to clone (clones share the writer thread).
 #[derive(Clone)]
 pub struct Store {
@@ -118,8 +180,8 @@ fn open_connection(path: &Path, sync: SyncMode) -> Result<Connection, StoreError
 impl Store {
     /// Opens (or creates) the store in `dir`, migrates it, purges sessions that must not come
     /// back (ended, host away longer than the grace, older than the maximum life), keeping their
-    /// aggregates, and rebuilds the others.
-    pub fn open(dir: &Path, options: StoreOptions) -> Result<(Store, Vec<Restored>), StoreError> {
+    /// aggregates, rebuilds the others, and starts the writer thread.
+    pub fn open(dir: &Path, options: StoreOptions) -> Result<Opened, StoreError> {
         files::create_data_dir(dir)?;
         let lock = files::lock(dir)?;
         let path = dir.join(DB_FILE);
@@ -145,15 +207,28 @@ impl Store {
             max_reports_bytes: options.max_reports_bytes,
             owe_checkpoint: owed,
         };
-        std::thread::Builder::new()
+        let (finished, done) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
             .name("loupe-store".into())
-            .spawn(move || writer::run(conn, rx, settings))
+            .spawn(move || {
+                writer::run(conn, rx, settings);
+                let _ = finished.send(());
+            })
             .map_err(|source| StoreError::Io {
                 path: path.clone(),
                 source,
             })?;
-        let _ = store.tx.try_send(WriteCmd::Expire);
-        Ok((store, restored))
+        let writer = StoreWriter {
+            tx,
+            done,
+            thread: Some(thread),
+        };
+        store.expire();
+        Ok(Opened {
+            store,
+            writer,
+            restored,
+        })
     }
 
     /// Rebuilds live sessions; ends those that must not come back (aggregates kept, pupils
@@ -197,15 +272,6 @@ impl Store {
         }
         let owed = checkpoint::truncate(conn, checkpoint::BUSY_TIMEOUT).is_err();
         Ok((restored, owed))
-    }
-
-    /// Waits (blocking) until everything queued so far is committed, or `wait` has passed.
-    pub fn flush(&self, wait: Duration) -> bool {
-        let (reply, done) = std::sync::mpsc::channel();
-        if self.tx.send(WriteCmd::Flush(reply)).is_err() {
-            return false;
-        }
-        done.recv_timeout(wait).is_ok()
     }
 
     /// Asks the writer to delete reports past their retention.

@@ -97,8 +97,9 @@ pub enum WriteCmd {
     },
     /// Delete reports whose retention has passed.
     Expire,
-    /// Reply once everything sent before is committed.
-    Flush(std::sync::mpsc::Sender<()>),
+    /// Commit everything sent before, try the owed checkpoint a last time, close the database
+    /// and end the thread (see `StoreWriter::close`).
+    Stop,
 }
 
 /// What the writer thread needs beyond its connection.
@@ -110,7 +111,8 @@ pub struct Settings {
     pub owe_checkpoint: bool,
 }
 
-/// Runs until every sender is dropped.
+/// Runs until [`WriteCmd::Stop`] (or until every sender is dropped), then closes the database:
+/// the last connection closing checkpoints the WAL into `loupe.db` and removes it.
 ///
 /// A batch that fails to commit (disk full, I/O error) is retried, with a growing pause, before
 /// any new work is taken: its events are never skipped, so a watermark never passes an event the
@@ -146,6 +148,7 @@ pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>, settings: Settings) {
                 Err(_) => break,
             }
         }
+        let stop = batch.iter().any(|cmd| matches!(cmd, WriteCmd::Stop));
         let mut pause = Duration::from_millis(100);
         let trimmed = loop {
             match write_batch(&mut conn, &batch, settings) {
@@ -167,16 +170,21 @@ pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>, settings: Settings) {
             );
         }
         publish(&mut conn, batch, trimmed.is_some(), &mut owed);
+        if stop {
+            break;
+        }
     }
     owed.last_chance(&conn);
+    if let Err((_, e)) = conn.close() {
+        tracing::warn!(error = %e, "the database did not close cleanly");
+    }
 }
 
-/// After a commit: moves each session's durable watermark, truncates the WAL after deletions
-/// (or tries again if a checkpoint is owed), and answers flushes.
+/// After a commit: moves each session's durable watermark, and truncates the WAL after
+/// deletions (or tries again if a checkpoint is owed).
 fn publish(conn: &mut Connection, batch: Vec<WriteCmd>, deleted: bool, owed: &mut Owed) {
     let mut marks: HashMap<Arc<str>, (Arc<watch::Sender<u64>>, u64)> = HashMap::new();
     let mut checkpoint = deleted;
-    let mut flushes = Vec::new();
     for cmd in batch {
         match cmd {
             WriteCmd::Append {
@@ -190,8 +198,7 @@ fn publish(conn: &mut Connection, batch: Vec<WriteCmd>, deleted: bool, owed: &mu
                 entry.1 = entry.1.max(last);
             }
             WriteCmd::End { .. } | WriteCmd::Expire => checkpoint = true,
-            WriteCmd::Touch { .. } => {}
-            WriteCmd::Flush(reply) => flushes.push(reply),
+            WriteCmd::Touch { .. } | WriteCmd::Stop => {}
         }
     }
     for (mark, seq) in marks.into_values() {
@@ -207,9 +214,6 @@ fn publish(conn: &mut Connection, batch: Vec<WriteCmd>, deleted: bool, owed: &mu
         owed.after_delete(conn);
     } else {
         owed.retry(conn);
-    }
-    for f in flushes {
-        let _ = f.send(());
     }
 }
 
@@ -263,7 +267,7 @@ fn write_batch(
                         params![now],
                     )?;
                 }
-                WriteCmd::Flush(_) => {}
+                WriteCmd::Stop => {}
             }
         }
         touched.sort_unstable();
