@@ -9,7 +9,7 @@
 //! - [`wall`]: wall-clock time (Unix milliseconds, the end of the school year).
 //!
 //! This layer imports nothing from the store, HTTP, WebSocket or app modules
-//! (`docs/ARCHITECTURE.md`, checked by `tests/layers.rs`).
+//! (`docs/ARCHITECTURE.md`, checked by `tests/layers/`).
 
 pub mod actor;
 mod fanout;
