@@ -274,7 +274,8 @@ impl Store {
         Ok((restored, owed))
     }
 
-    /// Asks the writer to delete reports past their retention.
+    /// Asks the writer to delete reports past their retention. Best effort: with its queue full
+    /// the writer is busy with answers, and the next hour's call (or the next start) does it.
     pub fn expire(&self) {
         let _ = self.tx.try_send(WriteCmd::Expire);
     }
