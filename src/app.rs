@@ -5,21 +5,26 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::extract::FromRef;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::config::{Config, JournalKind};
 use crate::guard::Guard;
-use crate::http::{HostKey, Pairings};
+use crate::http::{HostKey, Pairings, PublicUrl};
 use crate::quiz::Library;
-use crate::session::Registry;
-use crate::store::Store;
+use crate::session::{Journals, MemoryJournals, Registry};
+use crate::store::{Opened, Store, StoreWriter};
+use crate::ws::WsState;
 
 /// How long shutdown waits for connections and session actors to finish.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long shutdown then waits for the store to commit what the actors left and close.
+const STORE_CLOSE: Duration = Duration::from_secs(3);
 
-/// State shared by every handler and connection; cheap to clone.
+/// State shared by every handler and connection; cheap to clone. Handlers take only their part
+/// of it (`FromRef`, below), so nothing under the app depends on it.
 #[derive(Clone)]
 pub struct AppState {
     /// The loaded quizzes.
@@ -42,11 +47,41 @@ pub struct AppState {
     pub remotes: Pairings,
 }
 
+/// Hands each handler the part of [`AppState`] it takes (`State<Registry>` …).
+macro_rules! parts {
+    ($($part:ty => |$s:ident| $get:expr;)*) => {
+        $(impl FromRef<AppState> for $part {
+            fn from_ref($s: &AppState) -> $part {
+                $get
+            }
+        })*
+    };
+}
+
+parts! {
+    Arc<Library> => |s| s.library.clone();
+    Registry => |s| s.registry.clone();
+    Guard => |s| s.guard.clone();
+    Option<HostKey> => |s| s.host_key.clone();
+    Option<Store> => |s| s.store.clone();
+    Pairings => |s| s.remotes.clone();
+    PublicUrl => |s| PublicUrl(s.public_url.clone());
+    WsState => |s| WsState {
+        registry: s.registry.clone(),
+        guard: s.guard.clone(),
+        shutdown: s.shutdown.clone(),
+        tracker: s.tracker.clone(),
+        public_url: s.public_url.clone(),
+    };
+}
+
 /// A Loupe server ready to serve: quizzes loaded, data folder created, registry running.
 pub struct App {
     state: AppState,
     config: Config,
     data_dir: PathBuf,
+    /// The store's writer thread, closed (and joined) at the end of [`App::serve`].
+    writer: Option<StoreWriter>,
 }
 
 impl App {
@@ -68,19 +103,23 @@ impl App {
         }
         let shutdown = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let (store, restored) = match config.journal {
+        // The one place the journal engine is chosen: the registry only knows `Journals`.
+        let (store, writer, restored) = match config.journal {
             JournalKind::Sqlite => {
-                let (store, restored) = Store::open(&data_dir, config.store_options())?;
-                (Some(store), restored)
+                let Opened {
+                    store,
+                    writer,
+                    restored,
+                } = Store::open(&data_dir, config.store_options())?;
+                (Some(store), Some(writer), restored)
             }
-            JournalKind::Memory => (None, Vec::new()),
+            JournalKind::Memory => (None, None, Vec::new()),
         };
-        let registry = Registry::new(
-            config.limits(),
-            store.clone(),
-            shutdown.clone(),
-            tracker.clone(),
-        );
+        let journals: Arc<dyn Journals> = match &store {
+            Some(store) => Arc::new(store.clone()),
+            None => Arc::new(MemoryJournals),
+        };
+        let registry = Registry::new(config.limits(), journals, shutdown.clone(), tracker.clone());
         if !restored.is_empty() {
             tracing::info!(
                 sessions = restored.len(),
@@ -103,6 +142,7 @@ impl App {
             state,
             config,
             data_dir,
+            writer,
         })
     }
 
@@ -118,7 +158,9 @@ impl App {
     }
 
     /// Serves on `listener` until `shutdown` is cancelled, then stops accepting, cancels every
-    /// connection and session actor, and waits for them up to [`SHUTDOWN_GRACE`].
+    /// connection and session actor, waits for them up to [`SHUTDOWN_GRACE`] (an actor finishes
+    /// handing an ended session to its journal first), then closes the store: its writer
+    /// commits what is queued, closes the database and is joined.
     ///
     /// The listener is bound by the caller (tests bind `127.0.0.1:0`); see [`crate::net::bind`].
     pub async fn serve(
@@ -127,15 +169,17 @@ impl App {
         shutdown: CancellationToken,
     ) -> anyhow::Result<()> {
         let App {
-            mut state, config, ..
+            mut state,
+            config,
+            writer,
+            ..
         } = self;
         let bound = listener
             .local_addr()
             .context("the listener has no local address")?;
         state.public_url = crate::net::public_url(&config, bound).into();
         let (internal, tracker) = (state.shutdown.clone(), state.tracker.clone());
-        let store = state.store.clone();
-        if let Some(store) = store.clone() {
+        if let Some(store) = state.store.clone() {
             // Reports past their retention are deleted at start and then every hour.
             let stop = internal.clone();
             tracker.spawn(async move {
@@ -179,11 +223,10 @@ impl App {
         {
             tracing::warn!(left = tracker.len(), "some tasks did not stop in time");
         }
-        if let Some(store) = store {
-            let flushed =
-                tokio::task::spawn_blocking(move || store.flush(Duration::from_secs(2))).await;
-            if !matches!(flushed, Ok(true)) {
-                tracing::warn!("the store did not confirm its last commit");
+        if let Some(writer) = writer {
+            let closed = tokio::task::spawn_blocking(move || writer.close(STORE_CLOSE)).await;
+            if !matches!(closed, Ok(true)) {
+                tracing::warn!("the store did not close in time: the next start recovers it");
             }
         }
         tracing::info!("stopped");

@@ -1,14 +1,15 @@
-//! Command line and environment: `loupe [serve]`, `loupe check FILE…` and `loupe purge`, every
-//! serve flag also a `LOUPE_*` variable.
+//! The serve configuration: every flag also a `LOUPE_*` variable, every default written once,
+//! and the options each layer gets from it (the subcommands are in `cli.rs`).
 
+mod cli;
 mod parse;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, ValueEnum};
 
 use crate::guard::{
     Cidr, GuardLimits, DEFAULT_FAILED_JOINS_PER_MINUTE, DEFAULT_FAILED_JOINS_TOTAL_PER_MINUTE,
@@ -16,14 +17,18 @@ use crate::guard::{
 use crate::session::Limits;
 use crate::store::{StoreOptions, SyncMode};
 
+pub use cli::{default_quiz_dir, CheckArgs, Cli, Command, PurgeArgs};
+
 /// Where Loupe listens unless told otherwise: every interface, so phones on the LAN can join.
 pub const DEFAULT_ADDR: &str = "0.0.0.0:8080";
-/// Minutes a session survives with no host connected.
-pub const DEFAULT_HOST_GRACE_MINUTES: u64 = 30;
-/// Hours a session lives at most (`--max-session-life`): a school day, 7:30 to 19:30, holds any
-/// lesson, an after-school club or a whole prevention day; a console left open in the evening
-/// does not keep pupils' answers on disk overnight.
-pub const DEFAULT_MAX_SESSION_LIFE_HOURS: u64 = 12;
+/// How long a session survives with no host connected (`--host-grace`).
+pub const DEFAULT_HOST_GRACE: &str = "30m";
+/// The help-request window (`--help-window`): alerts reach hosts at whole minutes.
+pub const DEFAULT_HELP_WINDOW: &str = "1m";
+/// How long a session lives at most (`--max-session-life`): a school day, 7:30 to 19:30, holds
+/// any lesson, an after-school club or a whole prevention day; a console left open in the
+/// evening does not keep pupils' answers on disk overnight.
+pub const DEFAULT_MAX_SESSION_LIFE: &str = "12h";
 /// Sessions one address may create per minute (`--new-sessions-per-minute`): a school's
 /// teachers behind one NAT starting their lessons at the bell stay well under it.
 pub const DEFAULT_NEW_SESSIONS_PER_MINUTE: u32 = 30;
@@ -34,85 +39,12 @@ pub const DEFAULT_MAX_REPORTS_SIZE: &str = "256MB";
 pub const DEFAULT_MAX_PLAYERS: u32 = 10_000;
 /// Most live sessions on one server.
 pub const DEFAULT_MAX_SESSIONS: usize = 1_000;
+/// Most live sessions from one address (a school behind NAT is one address).
+pub const DEFAULT_MAX_SESSIONS_PER_ADDRESS: usize = 50;
 /// Extra quiz folder used when `--quizzes` is not given and this folder exists.
 pub const DEFAULT_QUIZ_DIR: &str = "quizzes";
 /// Longest accepted `--public-url`: join links must stay short enough for a readable QR code.
 const MAX_PUBLIC_URL_LEN: usize = 200;
-
-/// Loupe: a live classroom quiz server about life online. Anonymous class results, a private score
-/// for each pupil, nothing sent anywhere.
-///
-/// With no subcommand, `loupe` serves (same flags as `loupe serve`).
-#[derive(Debug, Parser)]
-#[command(name = "loupe", version, args_conflicts_with_subcommands = true)]
-pub struct Cli {
-    /// What to do; `serve` when omitted.
-    #[command(subcommand)]
-    command: Option<Command>,
-    /// Serve flags given without the `serve` subcommand.
-    #[command(flatten)]
-    serve: Config,
-}
-
-impl Cli {
-    /// The command to run, with defaults that depend on the working directory resolved
-    /// (see [`default_quiz_dir`]).
-    pub fn into_command(self) -> Command {
-        match self.command.unwrap_or(Command::Serve(self.serve)) {
-            Command::Serve(mut config) => {
-                if config.quizzes.is_none() {
-                    config.quizzes = default_quiz_dir();
-                }
-                Command::Serve(config)
-            }
-            check => check,
-        }
-    }
-}
-
-/// `./quizzes` when it exists, unless it is the source folder the bundled quizzes were compiled
-/// from (running from a checkout): those quizzes are already loaded, and loading them twice
-/// would be refused as duplicate ids.
-pub fn default_quiz_dir() -> Option<PathBuf> {
-    let dir = Path::new(DEFAULT_QUIZ_DIR);
-    if !dir.is_dir() {
-        return None;
-    }
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_QUIZ_DIR);
-    match (dir.canonicalize(), source.canonicalize()) {
-        (Ok(a), Ok(b)) if a == b => None,
-        _ => Some(dir.to_path_buf()),
-    }
-}
-
-/// The subcommands.
-#[derive(Debug, Subcommand)]
-// Parsed once at start: boxing the large variant would buy nothing.
-#[allow(clippy::large_enum_variant)]
-pub enum Command {
-    /// Serve quizzes on the LAN (the default).
-    Serve(Config),
-    /// Check quiz files and print every problem as `file:line:column: message`.
-    Check(CheckArgs),
-    /// While Loupe is stopped: delete every live session's journal (keeping its anonymous
-    /// report) and every expired report, securely, and print what was deleted.
-    Purge(PurgeArgs),
-}
-
-/// Arguments of `loupe purge`.
-#[derive(Debug, Clone, Args)]
-pub struct PurgeArgs {
-    /// The data folder to purge (the same as `loupe serve`'s).
-    #[arg(long, env = "LOUPE_DATA", value_name = "DIR")]
-    pub data: Option<PathBuf>,
-}
-
-impl PurgeArgs {
-    /// The data folder, found as `loupe serve` finds it.
-    pub fn data_dir(&self) -> PathBuf {
-        data_dir_of(self.data.as_ref())
-    }
-}
 
 /// `--data`, else the system data folder + `loupe`, else `./loupe-data`.
 fn data_dir_of(data: Option<&PathBuf>) -> PathBuf {
@@ -120,39 +52,6 @@ fn data_dir_of(data: Option<&PathBuf>) -> PathBuf {
         (Some(dir), _) => dir.clone(),
         (None, Some(system)) => system.join("loupe"),
         (None, None) => PathBuf::from("loupe-data"),
-    }
-}
-
-/// Arguments of `loupe check`.
-#[derive(Debug, Clone, Args)]
-pub struct CheckArgs {
-    /// Quiz files to check; a folder stands for the `.toml` files directly inside it.
-    #[arg(required = true, value_name = "FILE")]
-    pub files: Vec<PathBuf>,
-}
-
-impl CheckArgs {
-    /// The files to check, with each folder replaced by its `.toml` files in name order.
-    ///
-    /// A folder that cannot be read is kept as it is, so the checker reports it as a problem.
-    pub fn expand(&self) -> Vec<PathBuf> {
-        let mut out = Vec::new();
-        for path in &self.files {
-            let entries = match path.is_dir().then(|| std::fs::read_dir(path)) {
-                Some(Ok(entries)) => entries,
-                _ => {
-                    out.push(path.clone());
-                    continue;
-                }
-            };
-            let mut tomls: Vec<PathBuf> = entries
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "toml"))
-                .collect();
-            tomls.sort();
-            out.extend(tomls);
-        }
-        out
     }
 }
 
@@ -210,6 +109,11 @@ pub enum LogFormat {
 
 /// Serve configuration; `Config::default()` (or [`Config::for_tests`]) builds one without a command line.
 ///
+/// Every default is written once, in the `#[arg]` attributes below (with the `DEFAULT_*`
+/// constants): `Config::default()` is what they give, and the session, store and guard options
+/// are built from a `Config` ([`Config::limits`], [`Config::store_options`],
+/// [`Config::guard_limits`]), never with defaults of their own.
+///
 /// Its `Debug` output hides the host key, so logging a configuration never leaks it.
 #[derive(Clone, Args)]
 pub struct Config {
@@ -247,19 +151,19 @@ pub struct Config {
     /// How long a session survives with no host connected, in minutes (`30`), or with a unit
     /// (`90s`, `30m`, `2h`). Also how long an unfinished session found at start is kept.
     #[arg(long, env = "LOUPE_HOST_GRACE", value_name = "DURATION",
-          default_value = "30m", value_parser = parse_grace)]
+          default_value = DEFAULT_HOST_GRACE, value_parser = parse_grace)]
     pub host_grace: Duration,
 
     /// "Talk to an adult" alerts reach the teacher only at whole multiples of this in session
     /// time (`60s`, `2m`; a bare number is minutes), so the moment an alert arrives does not
     /// point at the pupil who just tapped. Shorter is quicker, and tells more.
     #[arg(long, env = "LOUPE_HELP_WINDOW", value_name = "DURATION",
-          default_value = "1m", value_parser = parse_grace)]
+          default_value = DEFAULT_HELP_WINDOW, value_parser = parse_grace)]
     pub help_window: Duration,
     /// Longest a session lives, from its creation (`12h`, `90m`, `2d`; a bare number is hours).
     /// Then it ends as if its host had ended it, even with a console open, and across restarts.
     #[arg(long, env = "LOUPE_MAX_SESSION_LIFE", value_name = "DURATION",
-          default_value = "12h", value_parser = parse::session_life)]
+          default_value = DEFAULT_MAX_SESSION_LIFE, value_parser = parse::session_life)]
     pub max_session_life: Duration,
 
     /// Where session journals are kept: `sqlite` (in --data; every acknowledged answer survives a
@@ -343,30 +247,16 @@ pub struct Config {
 }
 
 impl Default for Config {
+    /// What `loupe serve` runs with when given no flag and no `LOUPE_*` variable: the defaults of
+    /// the `#[arg]` attributes, read through clap itself so they cannot drift apart.
     fn default() -> Self {
-        Config {
-            addr: SocketAddr::from(([0, 0, 0, 0], 8080)),
-            public_url: None,
-            quizzes: None,
-            data: None,
-            host_key: None,
-            host_grace: Duration::from_secs(DEFAULT_HOST_GRACE_MINUTES * 60),
-            help_window: crate::session::registry::HELP_WINDOW,
-            max_session_life: Duration::from_secs(DEFAULT_MAX_SESSION_LIFE_HOURS * 3600),
-            journal: JournalKind::Sqlite,
-            sync: SyncMode::Normal,
-            max_players: DEFAULT_MAX_PLAYERS,
-            max_sessions: DEFAULT_MAX_SESSIONS,
-            trusted_proxy: Vec::new(),
-            max_connections: None,
-            max_sessions_per_address: DEFAULT_MAX_SESSIONS_PER_ADDRESS,
-            new_sessions_per_minute: DEFAULT_NEW_SESSIONS_PER_MINUTE,
-            max_reports_size: 256_000_000,
-            failed_joins_per_minute: DEFAULT_FAILED_JOINS_PER_MINUTE,
-            failed_joins_total_per_minute: DEFAULT_FAILED_JOINS_TOTAL_PER_MINUTE,
-            ready_file: None,
-            log_format: LogFormat::Text,
-        }
+        let command = <Config as Args>::augment_args(clap::Command::new("loupe"))
+            .mut_args(|arg| arg.env(None::<&str>));
+        let matches = command
+            .try_get_matches_from(["loupe"])
+            .expect("the serve flags' defaults parse");
+        <Config as clap::FromArgMatches>::from_arg_matches(&matches)
+            .expect("the serve flags' defaults make a configuration")
     }
 }
 
@@ -447,9 +337,6 @@ impl Config {
     }
 }
 
-/// Most live sessions from one address, by default.
-pub const DEFAULT_MAX_SESSIONS_PER_ADDRESS: usize = 50;
-
 impl Config {
     /// The abuse limits this configuration sets; `open_files` is the process's open-file limit.
     pub fn guard_limits(&self, open_files: Option<u64>) -> GuardLimits {
@@ -498,178 +385,4 @@ fn parse_positive_usize(raw: &str) -> Result<usize, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
-        Cli::try_parse_from(args).map(Cli::into_command)
-    }
-
-    fn no_loupe_env() -> bool {
-        std::env::vars().all(|(k, _)| !k.starts_with("LOUPE_"))
-    }
-
-    #[test]
-    fn cli_is_well_formed() {
-        use clap::CommandFactory;
-        Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn no_subcommand_means_serve_with_flags() {
-        let Ok(Command::Serve(c)) =
-            parse(&["loupe", "--addr", "127.0.0.1:9000", "--max-players", "40"])
-        else {
-            panic!("expected serve");
-        };
-        assert_eq!(c.addr, "127.0.0.1:9000".parse().unwrap());
-        assert_eq!(c.max_players, 40);
-        assert!(
-            matches!(parse(&["loupe", "serve", "--host-grace", "5"]), Ok(Command::Serve(c)) if c.host_grace == Duration::from_secs(300))
-        );
-    }
-
-    #[test]
-    fn clap_defaults_match_default() {
-        if !no_loupe_env() {
-            return; // the environment overrides defaults; nothing meaningful to compare
-        }
-        let Ok(Command::Serve(c)) = parse(&["loupe"]) else {
-            panic!("expected serve")
-        };
-        let d = Config::default();
-        assert_eq!(
-            (c.addr, c.host_grace, c.max_players, c.max_sessions),
-            (d.addr, d.host_grace, d.max_players, d.max_sessions)
-        );
-        assert_eq!(
-            (c.public_url, c.data, c.host_key, c.log_format),
-            (None, None, None, LogFormat::Text)
-        );
-        assert_eq!(
-            (c.failed_joins_per_minute, c.failed_joins_total_per_minute),
-            (d.failed_joins_per_minute, d.failed_joins_total_per_minute)
-        );
-        assert_eq!(
-            (
-                c.max_session_life,
-                c.new_sessions_per_minute,
-                c.max_reports_size
-            ),
-            (
-                d.max_session_life,
-                d.new_sessions_per_minute,
-                d.max_reports_size
-            )
-        );
-    }
-
-    #[test]
-    fn purge_takes_the_data_folder() {
-        let Ok(Command::Purge(a)) = parse(&["loupe", "purge", "--data", "/tmp/x"]) else {
-            panic!("expected purge")
-        };
-        assert_eq!(a.data_dir(), PathBuf::from("/tmp/x"));
-        assert!(parse(&["loupe", "purge", "--addr", "127.0.0.1:1"]).is_err());
-    }
-
-    #[test]
-    fn failed_join_budgets_are_flags_of_at_least_one() {
-        let Ok(Command::Serve(c)) = parse(&[
-            "loupe",
-            "--failed-joins-per-minute",
-            "120",
-            "--failed-joins-total-per-minute",
-            "3000",
-        ]) else {
-            panic!("expected serve")
-        };
-        let limits = c.guard_limits(None);
-        assert_eq!(limits.failed_joins_per_minute, 120);
-        assert_eq!(limits.failed_joins_total_per_minute, 3000);
-        assert!(parse(&["loupe", "--failed-joins-per-minute", "0"]).is_err());
-    }
-
-    #[test]
-    fn the_readme_lists_every_serve_flag_and_only_those() {
-        let readme = include_str!("../README.md");
-        let documented: std::collections::BTreeSet<String> = readme
-            .lines()
-            .filter_map(|l| l.strip_prefix("| `--"))
-            .filter_map(|l| l.split([' ', '`']).next())
-            .map(|f| format!("--{f}"))
-            .collect();
-        let command = <Cli as clap::CommandFactory>::command();
-        let actual: std::collections::BTreeSet<String> = command
-            .get_arguments()
-            .filter_map(|a| a.get_long())
-            .filter(|l| !["help", "version"].contains(l))
-            .map(|l| format!("--{l}"))
-            .collect();
-        assert_eq!(
-            documented, actual,
-            "README's flag table and `loupe --help` differ"
-        );
-    }
-
-    #[test]
-    fn check_takes_files() {
-        let Ok(Command::Check(a)) = parse(&["loupe", "check", "a.toml", "b.toml"]) else {
-            panic!("expected check")
-        };
-        assert_eq!(
-            a.files,
-            vec![PathBuf::from("a.toml"), PathBuf::from("b.toml")]
-        );
-        assert!(parse(&["loupe", "check"]).is_err());
-    }
-
-    #[test]
-    fn public_url_is_checked_and_trimmed() {
-        assert_eq!(
-            parse_public_url("http://10.0.0.2:8080/").as_deref(),
-            Ok("http://10.0.0.2:8080")
-        );
-        assert_eq!(
-            parse_public_url("https://quiz.example.org/loupe//").as_deref(),
-            Ok("https://quiz.example.org/loupe")
-        );
-        assert!(parse_public_url("quiz.example.org").is_err());
-        assert!(parse_public_url("http://").is_err());
-        assert!(parse_public_url("http://a b").is_err());
-        assert!(parse_public_url(&format!("http://{}", "a".repeat(300))).is_err());
-    }
-
-    #[test]
-    fn host_keys_are_printable_ascii() {
-        assert!(parse(&["loupe", "--host-key", "k3y with spaces"]).is_ok());
-        for bad in ["clé", "", "tab\there"] {
-            assert!(parse(&["loupe", "--host-key", bad]).is_err(), "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn debug_hides_the_host_key() {
-        let config = Config {
-            host_key: Some("hunter2".into()),
-            ..Config::default()
-        };
-        let shown = format!("{config:?}");
-        assert!(!shown.contains("hunter2") && shown.contains("<redacted>"));
-    }
-
-    #[test]
-    fn bad_limits_are_refused() {
-        assert!(parse(&["loupe", "--max-sessions", "0"]).is_err());
-        assert!(parse(&["loupe", "--max-players", "0"]).is_err());
-        assert!(parse(&["loupe", "--host-grace", "0"]).is_err());
-    }
-
-    #[test]
-    fn for_tests_never_uses_the_user_data_dir() {
-        let (a, b) = (Config::for_tests(), Config::for_tests());
-        assert!(a.data_dir().starts_with(std::env::temp_dir()));
-        assert_ne!(a.data_dir(), b.data_dir());
-        assert_eq!(a.limits().host_grace, Duration::from_secs(30 * 60));
-    }
-}
+mod tests;

@@ -24,7 +24,8 @@
 //! The tools that drive a server from outside (the typed client, the load generator, the
 //! baseline server) are the workspace's other crate, `tools/` (`loupe-tools`).
 //!
-//! The shape is explained in `docs/ARCHITECTURE.md`.
+//! The shape is explained in `docs/ARCHITECTURE.md`, with the table of which module sits on
+//! which (lower layers never import higher ones; `tests/layers/` checks it).
 #![forbid(unsafe_code)]
 
 pub mod app;

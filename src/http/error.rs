@@ -128,6 +128,7 @@ impl From<CreateError> for ApiError {
         match err {
             CreateError::TooManySessions => ApiError::TooManySessions,
             CreateError::Busy => ApiError::Busy,
+            CreateError::Journal(e) => ApiError::Internal(format!("journal: {e}")),
             other @ (CreateError::UnknownQuestion(_)
             | CreateError::NoQuestions
             | CreateError::BadOptions(_)) => ApiError::BadRequest(other.to_string()),

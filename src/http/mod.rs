@@ -17,6 +17,7 @@
 //! | `GET /assets/{*path}` | `web/` files: gzip, ETag, immutable with `?v=` (`assets.rs`) |
 
 mod assets;
+mod csv;
 mod error;
 mod host_key;
 mod pages;
@@ -26,14 +27,20 @@ mod remote;
 mod reports;
 mod sessions;
 
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRef, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
 
-use crate::app::AppState;
+use crate::guard::Guard;
+use crate::quiz::Library;
+use crate::session::Registry;
+use crate::store::Store;
+use crate::ws::WsState;
 
 pub use error::{ApiError, ApiJson};
 pub use host_key::{HostKey, HOST_KEY_HEADER};
@@ -46,8 +53,26 @@ pub use sessions::{is_join_code, CreatedBody};
 /// Largest request body the API reads: session options are a few hundred bytes.
 pub const API_BODY_LIMIT: usize = 64 * 1024;
 
+/// The base URL phones use (e.g. `http://192.168.1.20:8080`), for join links and QR codes.
+#[derive(Debug, Clone)]
+pub struct PublicUrl(pub Arc<str>);
+
 /// The whole router: API, WebSocket, pages, and a 404 for the rest.
-pub fn router(state: AppState) -> Router {
+///
+/// It takes any state that hands out the parts its handlers use (axum's `FromRef`): each handler
+/// names only those (`State<Registry>`, `State<Guard>` …), never the whole application.
+pub fn router<S>(state: S) -> Router
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<Library>: FromRef<S>,
+    Registry: FromRef<S>,
+    Guard: FromRef<S>,
+    Option<HostKey>: FromRef<S>,
+    Option<Store>: FromRef<S>,
+    Pairings: FromRef<S>,
+    PublicUrl: FromRef<S>,
+    WsState: FromRef<S>,
+{
     let api = Router::new()
         .route("/health", get(health))
         .route("/quizzes", get(quizzes::list))
@@ -88,11 +113,11 @@ pub struct Health {
 }
 
 /// `GET /api/health`: the server answers, its version, and how many sessions are live.
-async fn health(State(state): State<AppState>) -> Json<Health> {
+async fn health(State(registry): State<Registry>) -> Json<Health> {
     Json(Health {
         ok: true,
         version: env!("CARGO_PKG_VERSION"),
-        sessions: state.registry.live(),
+        sessions: registry.live(),
     })
 }
 

@@ -10,6 +10,7 @@
 //! without changing what clients see.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::HeaderMap;
@@ -17,13 +18,15 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
+use crate::guard::Guard;
 use crate::quiz::model::{
     Band, Choice, Lang, Notes, Question, QuestionKind, Quiz, Resource, Scale, Scoring,
 };
+use crate::quiz::Library;
+use crate::session::Registry;
 
 use super::error::ApiError;
-use super::host_key::bearer;
+use super::host_key::{bearer, HostKey};
 
 /// What the library list and the preview both say about a quiz.
 #[derive(Debug, Serialize)]
@@ -170,8 +173,8 @@ impl<'a> QuestionPreview<'a> {
 }
 
 /// `GET /api/quizzes`: every loaded quiz, summarised.
-pub async fn list(State(state): State<AppState>) -> Response {
-    let quizzes = state.library.list();
+pub async fn list(State(library): State<Arc<Library>>) -> Response {
+    let quizzes = library.list();
     let summaries: Vec<QuizSummary<'_>> = quizzes.iter().map(|q| QuizSummary::of(q)).collect();
     Json(&summaries).into_response()
 }
@@ -185,28 +188,33 @@ pub struct PreviewQuery {
 
 /// `GET /api/quizzes/{id}`: the host preview of one quiz (the host key or a live session's host
 /// secret first, on a server with a key).
+// Each part of the state it uses is its own extractor, hence the count.
+#[allow(clippy::too_many_arguments)]
 pub async fn preview(
-    State(state): State<AppState>,
+    State(library): State<Arc<Library>>,
+    State(host_key): State<Option<HostKey>>,
+    State(guard): State<Guard>,
+    State(registry): State<Registry>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(query): Query<PreviewQuery>,
 ) -> Result<Response, ApiError> {
-    if let Some(key) = &state.host_key {
-        let ip = crate::guard::client_ip(peer, &headers, state.guard.trusted());
-        if state.guard.may_try(ip).is_err() {
+    if let Some(key) = &host_key {
+        let ip = crate::guard::client_ip(peer, &headers, guard.trusted());
+        if guard.may_try(ip).is_err() {
             return Err(ApiError::RateLimited);
         }
         let hosts_a_session = || {
             let (code, secret) = (query.session.as_deref()?, bearer(&headers)?);
-            let handle = state.registry.get(code)?;
+            let handle = registry.get(code)?;
             handle.is_host_secret(secret).then_some(())
         };
         if !key.verify_headers(&headers) && hosts_a_session().is_none() {
-            state.guard.failed(ip);
+            guard.failed(ip);
             return Err(ApiError::BadHostKey);
         }
     }
-    let quiz = state.library.get(&id).ok_or(ApiError::UnknownQuiz)?;
+    let quiz = library.get(&id).ok_or(ApiError::UnknownQuiz)?;
     Ok(Json(&QuizPreview::of(&quiz)).into_response())
 }

@@ -22,13 +22,13 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-use crate::app::AppState;
-use crate::session::{secret, Control};
+use crate::session::{secret, Control, Registry};
 
 use super::error::{ApiError, ApiJson};
 use super::host_key::bearer;
 use super::qr;
 use super::sessions::is_join_code;
+use super::PublicUrl;
 
 /// How long a pairing token can be claimed.
 pub const PAIRING_TTL: Duration = Duration::from_secs(60);
@@ -177,7 +177,9 @@ fn no_store(mut response: Response) -> Response {
 /// `POST /api/sessions/{code}/remote`: a pairing token for the teacher's phone, with the
 /// remote's address and its QR code (201).
 pub async fn create(
-    State(state): State<AppState>,
+    State(registry): State<Registry>,
+    State(remotes): State<Pairings>,
+    State(PublicUrl(public_url)): State<PublicUrl>,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, RemoteError> {
@@ -187,15 +189,14 @@ pub async fn create(
     // A code with no session is refused like a wrong secret: a 404 here would tell a guesser,
     // unslowed, which codes are in use.
     let host_secret = bearer(&headers).ok_or(RemoteError::BadSecret)?;
-    let live = state.registry.get(&code);
+    let live = registry.get(&code);
     if !live.is_some_and(|handle| handle.is_host_secret(host_secret)) {
         return Err(RemoteError::BadSecret);
     }
-    let token = state
-        .remotes
+    let token = remotes
         .issue(&code, Instant::now())
         .map_err(|_| RemoteError::Busy)?;
-    let url = format!("{}/remote#{token}", state.public_url);
+    let url = format!("{public_url}/remote#{token}");
     let qr_svg = qr::svg(&url).map_err(|e| ApiError::Internal(format!("QR code: {e}")))?;
     tracing::debug!(session = %code, "remote pairing issued");
     let body = PairingBody {
@@ -210,14 +211,14 @@ pub async fn create(
 /// this phone, once (410 `expired` afterwards, after 60 s, or once the session is over). The
 /// session's actor learns the credential's hash and asks the console to accept or refuse it.
 pub async fn claim(
-    State(state): State<AppState>,
+    State(registry): State<Registry>,
+    State(remotes): State<Pairings>,
     ApiJson(body): ApiJson<ClaimBody>,
 ) -> Result<Response, RemoteError> {
-    let code = state
-        .remotes
+    let code = remotes
         .claim(body.token.trim(), Instant::now())
         .ok_or(RemoteError::Expired)?;
-    let handle = state.registry.get(&code).ok_or(RemoteError::Expired)?;
+    let handle = registry.get(&code).ok_or(RemoteError::Expired)?;
     let credential = secret::generate();
     let claimed = Control::Claimed {
         credential_hash: secret::hash(&credential),

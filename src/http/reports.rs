@@ -14,9 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 
-use crate::app::AppState;
 use crate::session::secret;
-use crate::store::reports::{self, Report};
+use crate::store::{Store, StoreError, StoredReport};
 
 use super::host_key::bearer;
 use super::sessions::is_join_code;
@@ -38,6 +37,12 @@ pub enum ReportError {
     NoStore,
     /// The store could not be read; the detail is logged, never sent.
     #[error("internal error")]
+    Store(#[from] StoreError),
+    /// The lookup task did not finish (it panicked); logged, never sent.
+    #[error("internal error")]
+    Task(#[from] tokio::task::JoinError),
+    /// The answer could not be built; logged, never sent.
+    #[error("internal error")]
     Internal(String),
 }
 
@@ -48,7 +53,9 @@ impl ReportError {
             ReportError::NoSecret => StatusCode::UNAUTHORIZED,
             ReportError::UnknownReport => StatusCode::NOT_FOUND,
             ReportError::NoStore => StatusCode::SERVICE_UNAVAILABLE,
-            ReportError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ReportError::Store(_) | ReportError::Task(_) | ReportError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -58,7 +65,7 @@ impl ReportError {
             ReportError::NoSecret => "no_host_secret",
             ReportError::UnknownReport => "unknown_report",
             ReportError::NoStore => "no_store",
-            ReportError::Internal(_) => "internal",
+            ReportError::Store(_) | ReportError::Task(_) | ReportError::Internal(_) => "internal",
         }
     }
 }
@@ -71,8 +78,13 @@ struct ErrorBody<'a> {
 
 impl IntoResponse for ReportError {
     fn into_response(self) -> Response {
-        if let ReportError::Internal(detail) = &self {
-            tracing::error!(error = %detail, "reading a report failed");
+        match &self {
+            ReportError::Store(e) => tracing::error!(error = %e, "reading a report failed"),
+            ReportError::Task(e) => tracing::error!(error = %e, "the report lookup task failed"),
+            ReportError::Internal(e) => {
+                tracing::error!(error = %e, "answering with a report failed")
+            }
+            _ => {}
         }
         let status = self.status();
         let body = ErrorBody {
@@ -93,43 +105,37 @@ impl IntoResponse for ReportError {
 /// Finds the report of `code` readable with the request's secret (the host secret, or a kept
 /// device's credential).
 async fn lookup(
-    state: &AppState,
+    store: Option<Store>,
     code: String,
     headers: &HeaderMap,
-) -> Result<Report, ReportError> {
-    let store = state.store.clone().ok_or(ReportError::NoStore)?;
+) -> Result<StoredReport, ReportError> {
+    let store = store.ok_or(ReportError::NoStore)?;
     // Hash at once: only the hash crosses into the blocking task, and nothing here logs either.
     let key_hash = secret::hash(bearer(headers).ok_or(ReportError::NoSecret)?);
     if !is_join_code(&code) {
         return Err(ReportError::UnknownReport);
     }
-    let found = tokio::task::spawn_blocking(move || {
-        let conn = store.reader().map_err(|e| e.to_string())?;
-        reports::find(&conn, &code, &key_hash).map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| ReportError::Internal(format!("report lookup task: {e}")))?
-    .map_err(ReportError::Internal)?;
+    let found = tokio::task::spawn_blocking(move || store.find_report(&code, &key_hash)).await??;
     found.ok_or(ReportError::UnknownReport)
 }
 
-/// `GET /api/reports/{code}`: the report as JSON ([`Report`]).
+/// `GET /api/reports/{code}`: the report as JSON ([`StoredReport`]).
 pub async fn json(
-    State(state): State<AppState>,
+    State(store): State<Option<Store>>,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ReportError> {
-    let report = lookup(&state, code, &headers).await?;
+    let report = lookup(store, code, &headers).await?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(report)).into_response())
 }
 
-/// `GET /api/reports/{code}/csv`: the report as a CSV download ([`reports::to_csv`]).
+/// `GET /api/reports/{code}/csv`: the report as a CSV download (`csv.rs`).
 pub async fn csv(
-    State(state): State<AppState>,
+    State(store): State<Option<Store>>,
     Path(code): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ReportError> {
-    let report = lookup(&state, code, &headers).await?;
+    let report = lookup(store, code, &headers).await?;
     // `code` is six digits (checked in `lookup`), so the file name needs no escaping.
     let disposition = format!("attachment; filename=\"loupe-{}.csv\"", report.code);
     let disposition = HeaderValue::from_str(&disposition)
@@ -146,7 +152,7 @@ pub async fn csv(
             HeaderValue::from_static("nosniff"),
         ),
     ];
-    Ok((headers, reports::to_csv(&report)).into_response())
+    Ok((headers, super::csv::to_csv(&report)).into_response())
 }
 
 #[cfg(test)]
@@ -160,6 +166,11 @@ mod tests {
             (ReportError::UnknownReport, 404, "unknown_report"),
             (ReportError::NoStore, 503, "no_store"),
             (ReportError::Internal("x".into()), 500, "internal"),
+            (
+                ReportError::Store(StoreError::HeldOpen("x".into())),
+                500,
+                "internal",
+            ),
         ];
         for (err, status, code) in cases {
             assert_eq!((err.status().as_u16(), err.code()), (status, code));

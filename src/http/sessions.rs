@@ -1,6 +1,7 @@
 //! `POST /api/sessions` (create a session) and `GET /api/sessions/{code}/qr.svg` (its join QR code).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -9,11 +10,13 @@ use axum::Json;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::app::AppState;
-use crate::session::{secret, SessionOptions};
+use crate::guard::Guard;
+use crate::quiz::Library;
+use crate::session::{secret, Registry, SessionOptions};
 
 use super::error::{ApiError, ApiJson};
-use super::qr;
+use super::host_key::HostKey;
+use super::{qr, PublicUrl};
 
 /// What a teacher gets back when a session is created.
 #[derive(Debug, Serialize)]
@@ -68,51 +71,54 @@ fn parse_request(mut body: Map<String, Value>) -> Result<(String, SessionOptions
 
 /// `POST /api/sessions`: creates a session of a quiz and answers 201 with its code, secrets,
 /// links and QR code.
+// Each part of the state it uses is its own extractor, hence the count.
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
-    State(state): State<AppState>,
+    State(library): State<Arc<Library>>,
+    State(registry): State<Registry>,
+    State(guard): State<Guard>,
+    State(host_key): State<Option<HostKey>>,
+    State(PublicUrl(public_url)): State<PublicUrl>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    let ip = crate::guard::client_ip(peer, &headers, state.guard.trusted());
-    if let Some(key) = &state.host_key {
+    let ip = crate::guard::client_ip(peer, &headers, guard.trusted());
+    if let Some(key) = &host_key {
         // Wrong keys count as failed attempts of this address, like wrong join codes.
-        if state.guard.may_try(ip).is_err() {
+        if guard.may_try(ip).is_err() {
             return Err(ApiError::RateLimited);
         }
         if !key.verify_headers(&headers) {
-            state.guard.failed(ip);
+            guard.failed(ip);
             return Err(ApiError::BadHostKey);
         }
     }
     let (quiz_id, options) = parse_request(body)?;
-    let quiz = state.library.get(&quiz_id).ok_or(ApiError::UnknownQuiz)?;
+    let quiz = library.get(&quiz_id).ok_or(ApiError::UnknownQuiz)?;
     let mode = options.mode;
-    if !state
-        .guard
-        .may_create(ip, |code| state.registry.get(code).is_some())
-    {
+    if !guard.may_create(ip, |code| registry.get(code).is_some()) {
         return Err(ApiError::TooManyFromAddress);
     }
-    if let Err(wait) = state.guard.may_create_now(ip) {
+    if let Err(wait) = guard.may_create_now(ip) {
         // Whole seconds, rounded up: a client that waits that long is let in.
         let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
         return Err(ApiError::TooManyNewSessions(secs.max(1)));
     }
-    let mut created = state.registry.create(quiz, options)?;
+    let mut created = registry.create(quiz, options)?;
     if !created
         .wait_durable(std::time::Duration::from_secs(5))
         .await
     {
         return Err(ApiError::Busy);
     }
-    state.guard.created(ip, &created.code);
-    let join_url = format!("{}/join/{}", state.public_url, created.code);
+    guard.created(ip, &created.code);
+    let join_url = format!("{public_url}/join/{}", created.code);
     let ticket = secret::join_ticket(&secret::hash(&created.screen_token));
     let qr_svg = join_qr(&join_url, Some(&ticket))?;
     tracing::debug!(session = %created.code, quiz = %quiz_id, ?mode, "session created");
     let body = CreatedBody {
-        screen_url: format!("{}/screen/{}", state.public_url, created.code),
+        screen_url: format!("{public_url}/screen/{}", created.code),
         code: created.code,
         host_secret: created.host_secret,
         screen_token: created.screen_token,
@@ -129,7 +135,7 @@ pub async fn create(
 /// that is not six digits, 400 for a malformed ticket). Nothing is looked up: drawing only for
 /// live sessions would tell a guesser, unslowed, which codes are in use.
 pub async fn qr_svg(
-    State(state): State<AppState>,
+    State(PublicUrl(public_url)): State<PublicUrl>,
     Path(code): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -147,7 +153,7 @@ pub async fn qr_svg(
             "`ticket` must be 16 lowercase hexadecimal characters".into(),
         ));
     }
-    let join_url = format!("{}/join/{code}", state.public_url);
+    let join_url = format!("{public_url}/join/{code}");
     let svg = join_qr(&join_url, ticket)?;
     let headers = [
         (header::CONTENT_TYPE, "image/svg+xml"),

@@ -1,11 +1,22 @@
 //! The session actor: one task that owns a session's machine, journal and connections.
 //!
 //! It polls host commands and attachments first (`biased`), then pupil input in batches, then
-//! its deadlines (question timer, coalesced counts, help batches, host away). Every decision is
-//! journalled before it is applied; visible effects wait in `pending` until the journal says
-//! their events are durable. Phone remotes (pairing, accept, refuse, revoke) are in `devices`.
+//! its deadlines. Every decision is journalled before it is applied; visible effects wait in
+//! `pending` until the journal says their events are durable. This file holds the actor's state,
+//! its loop, shutdown and the end of a session, and the one path from a command to the journal
+//! (`decide_commit`); the rest is split by job:
+//!
+//! - `inbox`: what arrives on the control and input channels;
+//! - `attach`: a `hello` checked, a connection admitted (welcome and snapshot) or turned away;
+//! - `outbox`: what waits for durability, and leaves once durable (`release`, `flush`);
+//! - `timers`: the deadlines of the `select!` (question timer, throttles, host away, max life);
+//! - `devices`: phone remotes (pairing, accept, refuse, revoke).
 
+mod attach;
 mod devices;
+mod inbox;
+mod outbox;
+mod timers;
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -14,14 +25,19 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::{sleep_until, Instant};
 use tokio_util::sync::CancellationToken;
 
-use super::fanout::{frame, Conns, Fresh};
-use super::handle::{ConnId, ConnLink, Control, PupilInput, PupilMsg};
+use super::fanout::Conns;
+use super::handle::{Control, PupilInput};
 use super::help::HelpAlerts;
 use super::journal::{Journal, JournalError};
-use super::machine::{Audience, Command, Effect, Event, Millis, Reject, Session, Viewer};
-use super::registry::Limits;
-use super::secret;
-use crate::protocol::{close, EndReason, ErrorCode, Role, ServerMsg, SessionInfo};
+use super::machine::{Command, Event, Millis, Reject, Session};
+use super::options::Limits;
+use super::report::Report;
+use super::wall::unix_ms;
+use crate::protocol::{close, ErrorCode};
+use outbox::Deliver;
+use timers::Throttle;
+
+pub use attach::wrong_secret;
 
 /// Live answer counts go to hosts at most this often (the first answer goes at once).
 const COUNT_EVERY: Duration = Duration::from_millis(40);
@@ -31,54 +47,9 @@ const PRESENCE_EVERY: Duration = Duration::from_millis(250);
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 /// How long shutdown waits for the journal before closing connections.
 const SHUTDOWN_DRAIN: Duration = Duration::from_millis(1500);
-
-/// Something waiting for its events to be durable before it is sent.
-#[derive(Debug)]
-enum Deliver {
-    /// An event's effect.
-    Effect(Effect),
-    /// A coalesced state-of-now message, for the connections attached before [`Conns::stamp`]
-    /// was the number it carries.
-    Live(Audience, ServerMsg, u64),
-    /// A message for one connection (snapshot, re-acknowledgement, error).
-    Direct(ConnId, ServerMsg),
-}
-
-/// A coalescing timer: the first change goes at once, later ones at most every `every`.
-#[derive(Debug)]
-struct Throttle {
-    every: Duration,
-    dirty: bool,
-    last: Option<Instant>,
-}
-
-impl Throttle {
-    fn new(every: Duration) -> Throttle {
-        Throttle {
-            every,
-            dirty: false,
-            last: None,
-        }
-    }
-
-    /// When the pending change is due, if any.
-    fn due(&self) -> Option<Instant> {
-        self.dirty
-            .then(|| self.last.map_or_else(Instant::now, |t| t + self.every))
-    }
-
-    /// Whether to flush now (and, if so, records it).
-    fn take(&mut self, now: Instant, force: bool) -> bool {
-        let due = self.last.is_none_or(|t| t + self.every <= now);
-        if self.dirty && (force || due) {
-            self.dirty = false;
-            self.last = Some(now);
-            true
-        } else {
-            false
-        }
-    }
-}
+/// After a journal answered `busy` to something the actor decided by itself (a timer, the end
+/// of a session), it tries again this much later.
+const BUSY_RETRY: Duration = Duration::from_millis(100);
 
 /// One session's actor state.
 pub struct Actor {
@@ -101,6 +72,17 @@ pub struct Actor {
     /// When the session reaches `--max-session-life`, counted from its creation's wall-clock
     /// time (so it holds across restarts).
     dies_at: Instant,
+    /// The journal answered `busy` to a timer's command: nothing is decided on a timer before
+    /// this (the command is not dropped: its deadline is still due then).
+    busy_until: Option<Instant>,
+}
+
+/// Why a command changed nothing.
+enum Unmade {
+    /// The machine refused it.
+    Rejected(Reject),
+    /// The journal did not take its events.
+    Journal(JournalError),
 }
 
 impl Actor {
@@ -113,8 +95,7 @@ impl Actor {
         );
         let next_device = machine.last_device_number() + 1;
         let life = limits.max_life.as_millis() as u64;
-        let left =
-            (machine.created_unix_ms.saturating_add(life)).saturating_sub(crate::store::unix_ms());
+        let left = (machine.created_unix_ms.saturating_add(life)).saturating_sub(unix_ms());
         Actor {
             dies_at: Instant::now() + Duration::from_millis(left),
             machine,
@@ -131,6 +112,7 @@ impl Actor {
             last_touch: Instant::now(),
             waiting: Vec::new(),
             next_device,
+            busy_until: None,
         }
     }
 
@@ -155,7 +137,7 @@ impl Actor {
             tokio::select! {
                 biased;
                 _ = shutdown.cancelled() => {
-                    self.drain(&mut watermark).await;
+                    self.drain(&mut watermark, &shutdown).await;
                     return;
                 }
                 msg = control.recv() => match msg {
@@ -176,10 +158,7 @@ impl Actor {
             if self.machine.is_ended() && self.pending.is_empty() {
                 self.conns.close_all(close::ENDED);
                 self.close_waiting(close::ENDED);
-                self.journal.end(crate::store::report_of(
-                    &self.machine,
-                    crate::store::unix_ms(),
-                ));
+                self.finish(&shutdown).await;
                 break;
             }
         }
@@ -188,7 +167,12 @@ impl Actor {
 
     /// Shutdown: take no more input, wait (briefly) for the journal to hold what was decided,
     /// release it, then close every connection with 1012 so clients resume after the restart.
-    async fn drain(&mut self, watermark: &mut Option<watch::Receiver<u64>>) {
+    /// A session that had ended is finished first (its report handed to the journal).
+    async fn drain(
+        &mut self,
+        watermark: &mut Option<watch::Receiver<u64>>,
+        shutdown: &CancellationToken,
+    ) {
         let deadline = Instant::now() + SHUTDOWN_DRAIN;
         while self.journal.durable() < self.machine.seq {
             if tokio::time::timeout_at(deadline, changed(watermark))
@@ -200,8 +184,42 @@ impl Actor {
             }
         }
         self.release();
+        if self.machine.is_ended() && self.pending.is_empty() {
+            self.conns.close_all(close::ENDED);
+            self.close_waiting(close::ENDED);
+            self.finish(shutdown).await;
+            return;
+        }
         self.conns.close_all(close::RESTART);
         self.close_waiting(close::RESTART);
+    }
+
+    /// The session ended and everything is released: hand its report to the journal, which
+    /// then deletes its per-pupil events. A busy journal is asked again, from this task (which
+    /// the server's shutdown waits for), until it takes the end; while the server shuts down, for
+    /// [`SHUTDOWN_DRAIN`] at most (the next start then ends the session from its journal).
+    async fn finish(&mut self, shutdown: &CancellationToken) {
+        let report = Report::of(&self.machine, unix_ms());
+        let mut give_up = None;
+        loop {
+            match self.journal.end(report.as_ref()) {
+                Ok(()) => return,
+                Err(JournalError::Busy) => {}
+                Err(e) => {
+                    tracing::error!(session = %self.machine.code, error = %e, "the journal could not end the session");
+                    return;
+                }
+            }
+            if shutdown.is_cancelled() {
+                let at = *give_up.get_or_insert_with(|| Instant::now() + SHUTDOWN_DRAIN);
+                if Instant::now() >= at {
+                    tracing::warn!(session = %self.machine.code, "the journal was busy until shutdown: the next start ends the session");
+                    return;
+                }
+            }
+            tracing::debug!(session = %self.machine.code, "the journal is busy: ending the session again shortly");
+            tokio::time::sleep(BUSY_RETRY).await;
+        }
     }
 
     fn now_ms(&self) -> Millis {
@@ -216,56 +234,25 @@ impl Actor {
         self.epoch + Duration::from_millis(ms.saturating_sub(self.offset_ms))
     }
 
-    fn next_wakeup(&self) -> Option<Instant> {
-        let host_gone = self.host_away_since.map(|t| t + self.limits.host_grace);
-        let touch = (self.conns.hosts() > 0).then_some(self.last_touch + TOUCH_EVERY);
-        let dies = (!self.machine.is_ended()).then_some(self.dies_at);
-        [
-            dies,
-            self.machine.next_deadline().map(|d| self.instant_of(d)),
-            self.count.due(),
-            self.presence.due(),
-            self.help.due_ms().map(|d| self.instant_of(d)),
-            host_gone,
-            touch,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-    }
-
-    fn on_wake(&mut self) {
-        let now = Instant::now();
-        if self.conns.hosts() > 0 && self.last_touch + TOUCH_EVERY <= now {
-            self.journal.touch();
-            self.last_touch = now;
-        }
-        if self.dies_at <= now && !self.machine.is_ended() {
-            tracing::info!(session = %self.machine.code, "the session reached --max-session-life: ending it");
-            let _ = self.decide_and_commit(&Command::Expire(EndReason::MaxLife));
-            return;
-        }
-        if let Some(t) = self
-            .host_away_since
-            .filter(|t| *t + self.limits.host_grace <= now)
-        {
-            // The time the server saw with no host, from the last host's detach to now.
-            let away_ms = now.saturating_duration_since(t).as_millis() as u64;
-            tracing::info!(session = %self.machine.code, away_ms, "no host came back in time: ending the session");
-            self.host_away_since = None;
-            let _ = self.decide_and_commit(&Command::Expire(EndReason::HostAway));
-            return;
-        }
-        let _ = self.decide_and_commit(&Command::Tick);
-    }
-
-    /// Decides, journals and applies a command; queues its effects.
+    /// Decides, journals and applies a command; queues its effects. A journal that cannot take
+    /// the events makes the command refused as `busy` (the client sends it again).
     fn decide_and_commit(&mut self, command: &Command) -> Result<u64, Reject> {
-        let events = self.machine.decide(self.now_ms(), command)?;
-        self.commit(events).map_err(|e| {
-            tracing::warn!(session = %self.machine.code, error = %e, "journal refused a batch");
-            Reject::refused(ErrorCode::Busy, "the server is busy saving; try again")
+        self.decide_commit(command).map_err(|unmade| match unmade {
+            Unmade::Rejected(reject) => reject,
+            Unmade::Journal(e) => {
+                tracing::warn!(session = %self.machine.code, error = %e, "journal refused a batch");
+                Reject::refused(ErrorCode::Busy, "the server is busy saving; try again")
+            }
         })
+    }
+
+    /// Decides, journals and applies a command; queues its effects; says why nothing changed.
+    fn decide_commit(&mut self, command: &Command) -> Result<u64, Unmade> {
+        let events = self
+            .machine
+            .decide(self.now_ms(), command)
+            .map_err(Unmade::Rejected)?;
+        self.commit(events).map_err(Unmade::Journal)
     }
 
     fn commit(&mut self, events: Vec<Event>) -> Result<u64, JournalError> {
@@ -293,347 +280,6 @@ impl Actor {
             _ => {}
         }
     }
-
-    fn queue(&mut self, conn: ConnId, msg: ServerMsg) {
-        self.pending
-            .push_back((self.machine.seq, Deliver::Direct(conn, msg)));
-    }
-
-    fn refuse(&mut self, conn: ConnId, reject: Reject, in_reply_to: &str) {
-        if let Reject::Refused { code, message } = reject {
-            let in_reply_to = Some(in_reply_to.to_owned());
-            let msg = ServerMsg::Error {
-                code,
-                message,
-                in_reply_to,
-            };
-            // A phone still waiting for the console is not attached: answer it on its own link.
-            if self.conns.role_of(conn).is_none() && self.reply_waiting(conn, &msg) {
-                return;
-            }
-            self.queue(conn, msg);
-        }
-    }
-
-    /// Queues a state-of-now message for the connections attached so far.
-    fn live(&mut self, audience: Audience, msg: ServerMsg) {
-        let stamp = self.conns.stamp();
-        self.pending
-            .push_back((self.machine.seq, Deliver::Live(audience, msg, stamp)));
-    }
-
-    /// Coalesced messages whose time has come.
-    fn flush(&mut self, now: Instant) {
-        let everyone = self
-            .machine
-            .open_round()
-            .is_some_and(|(_, _, r)| r.answered() >= self.machine.active_pupils());
-        if self.count.take(now, everyone) {
-            if let Some(msg) = self.machine.answers_msg() {
-                self.live(Audience::Watchers, msg);
-            }
-        }
-        if self.presence.take(now, false) {
-            let msg = ServerMsg::Presence {
-                connected: self.conns.pupils_connected(),
-                joined: self.machine.active_pupils(),
-            };
-            self.live(Audience::Watchers, msg);
-            if let Some(players) = self.machine.players_msg() {
-                self.live(Audience::Hosts, players);
-            }
-        }
-        let total = self.machine.help_total();
-        if let Some(new) = self.help.take(self.at_ms(now), total) {
-            self.live(Audience::Hosts, ServerMsg::HelpRequests { new, total });
-        }
-    }
-
-    /// Sends everything whose events are durable.
-    fn release(&mut self) {
-        let durable = self.journal.durable();
-        while self.pending.front().is_some_and(|(seq, _)| *seq <= durable) {
-            let Some((seq, item)) = self.pending.pop_front() else {
-                break;
-            };
-            match item {
-                Deliver::Effect(Effect::Send(audience, msg)) => {
-                    self.conns
-                        .broadcast(audience, Fresh::Event(seq), &frame(seq, msg));
-                }
-                Deliver::Live(audience, msg, stamp) => {
-                    self.conns
-                        .broadcast(audience, Fresh::Live(stamp), &frame(seq, msg));
-                }
-                Deliver::Effect(Effect::Kick(pupil)) => self.conns.kick(pupil),
-                Deliver::Direct(conn, msg) => self.conns.send(conn, frame(seq, msg)),
-            }
-        }
-    }
-
-    fn on_control(&mut self, msg: Control) {
-        match msg {
-            Control::Attach {
-                conn,
-                role,
-                secret,
-                ticket,
-                link,
-            } => self.attach(conn, role, secret, ticket, link),
-            Control::Detach { conn } => {
-                let device = self.conns.device_of(conn);
-                match self.conns.detach(conn) {
-                    Some(Role::Player) => self.presence.dirty = true,
-                    Some(Role::Host) if self.conns.hosts() == 0 => {
-                        self.host_away_since = Some(Instant::now());
-                    }
-                    _ => {}
-                }
-                if device.is_some() {
-                    self.send_devices();
-                }
-                self.forget_waiting(conn);
-            }
-            Control::Claimed { credential_hash } => self.on_claimed(credential_hash),
-            Control::Device { conn, cmd, name } => self.on_device(conn, cmd, name),
-            Control::Host { conn, cmd, name } => {
-                let revoked = self
-                    .conns
-                    .device_of(conn)
-                    .is_some_and(|d| !self.machine.device_active(d));
-                if self.conns.role_of(conn) != Some(Role::Host) || revoked {
-                    let reject = Reject::refused(
-                        ErrorCode::NotAllowed,
-                        "host commands need the host secret",
-                    );
-                    return self.refuse(conn, reject, name);
-                }
-                if let Err(reject) = self.decide_and_commit(&Command::Host(cmd)) {
-                    self.refuse(conn, reject, name);
-                }
-            }
-        }
-    }
-
-    fn on_input(&mut self, input: PupilInput) {
-        let Some(pupil) = self.conns.pupil_of(input.conn) else {
-            return;
-        };
-        match input.msg {
-            PupilMsg::Answer {
-                question,
-                round,
-                client_seq,
-                choice,
-            } => {
-                let at_ms = self.at_ms(input.at);
-                let q = self.machine.quiz.question(&question).map(|(q, _)| q as u32);
-                let cmd = Command::Answer {
-                    pupil,
-                    question,
-                    round,
-                    client_seq,
-                    choice,
-                    at_ms,
-                };
-                match self.decide_and_commit(&cmd) {
-                    Ok(_) | Err(Reject::Stale) | Err(Reject::Nothing) => {}
-                    Err(Reject::Duplicate) => {
-                        if let Some(ack) = q.and_then(|q| self.machine.ack(pupil, q, round)) {
-                            self.queue(input.conn, ack);
-                        }
-                    }
-                    Err(reject) => self.refuse(input.conn, reject, "answer"),
-                }
-            }
-            PupilMsg::Help => {
-                if self.help.counts(pupil, self.at_ms(input.at)) {
-                    let _ = self.decide_and_commit(&Command::HelpRequest);
-                }
-            }
-        }
-    }
-
-    fn attach(
-        &mut self,
-        conn: ConnId,
-        role: Role,
-        secret: Option<String>,
-        ticket: Option<String>,
-        link: ConnLink,
-    ) {
-        let mut device = None;
-        let (viewer, token) = match (role, secret) {
-            (Role::Host, Some(s)) if secret::matches(&s, &self.machine.host_hash) => {
-                (Viewer::Host, None)
-            }
-            (Role::Screen, Some(s)) if secret::matches(&s, &self.machine.screen_hash) => {
-                (Viewer::Screen, None)
-            }
-            // Not the host secret: a paired device's credential, or a phone waiting for the
-            // teacher's answer; anything else is refused exactly like a wrong secret.
-            (Role::Host, Some(s)) => match self.device_hello(&s) {
-                devices::Hello::Paired(n) => {
-                    device = Some(n);
-                    (Viewer::Host, None)
-                }
-                devices::Hello::Waiting(i) => return self.wait_for_teacher(i, conn, link),
-                devices::Hello::Unknown => {
-                    let (code, message) = wrong_secret(role);
-                    return self.turn_away(link, code, message);
-                }
-            },
-            (Role::Host | Role::Screen, _) => {
-                let (code, message) = wrong_secret(role);
-                return self.turn_away(link, code, message);
-            }
-            (Role::Player, Some(token)) => match self.machine.pupil_by_token(&secret::hash(&token))
-            {
-                Some(p) => (Viewer::Pupil(p), None),
-                None => {
-                    let (code, message) = wrong_secret(role);
-                    return self.turn_away(link, code, message);
-                }
-            },
-            (Role::Player, None)
-                if ticket
-                    .as_ref()
-                    .is_some_and(|t| !secret::is_join_ticket(t, &self.machine.screen_hash)) =>
-            {
-                let (code, message) = wrong_secret(role);
-                return self.turn_away(link, code, message);
-            }
-            (Role::Player, None) => {
-                let token = secret::generate();
-                let cmd = Command::Join {
-                    pupil: rand::random(),
-                    token_hash: secret::hash(&token),
-                    name_seed: rand::random(),
-                    max_players: self.limits.max_players,
-                };
-                let events = match self.machine.decide(self.now_ms(), &cmd) {
-                    Ok(events) => events,
-                    Err(Reject::Refused { code, message }) => {
-                        return self.turn_away(link, code, &message)
-                    }
-                    Err(_) => return self.turn_away(link, ErrorCode::Internal, "could not join"),
-                };
-                let pupil = match events.first() {
-                    Some(Event::PupilJoined { pupil, .. }) => *pupil,
-                    _ => return self.turn_away(link, ErrorCode::Internal, "could not join"),
-                };
-                if self.commit(events).is_err() {
-                    return self.turn_away(link, ErrorCode::Busy, "the server is busy; try again");
-                }
-                (Viewer::Pupil(pupil), Some(token))
-            }
-        };
-        self.admit(conn, role, viewer, token, device, link);
-    }
-
-    /// Registers a connection whose `hello` was accepted (or a waiting phone the teacher just
-    /// accepted) and queues its welcome and snapshot.
-    fn admit(
-        &mut self,
-        conn: ConnId,
-        role: Role,
-        viewer: Viewer,
-        token: Option<String>,
-        device: Option<u32>,
-        link: ConnLink,
-    ) {
-        let pupil = match viewer {
-            Viewer::Pupil(p) => Some(p),
-            Viewer::Host | Viewer::Screen => None,
-        };
-        let seq = self.machine.seq;
-        self.conns.attach(conn, role, pupil, link, seq);
-        if let Some(n) = device {
-            self.conns.set_device(conn, n);
-        }
-        match role {
-            Role::Host => self.host_away_since = None,
-            Role::Player => self.presence.dirty = true,
-            Role::Screen => {}
-        }
-        let name = pupil
-            .and_then(|p| self.machine.pupil(p))
-            .and_then(|p| p.name.clone());
-        let session = self.session_info();
-        let ticket = (role != Role::Player).then(|| secret::join_ticket(&self.machine.screen_hash));
-        self.queue(
-            conn,
-            ServerMsg::Welcome {
-                role,
-                session,
-                token,
-                name,
-                ticket,
-            },
-        );
-        for msg in self.machine.snapshot(viewer, self.now_ms()) {
-            self.queue(conn, msg);
-        }
-        if role != Role::Player {
-            let connected = self.conns.pupils_connected();
-            self.queue(
-                conn,
-                ServerMsg::Presence {
-                    connected,
-                    joined: self.machine.active_pupils(),
-                },
-            );
-        }
-        // Only what the hosts were told: a console reloaded just after a tap must not show it
-        // before the alert's boundary.
-        if role == Role::Host && self.help.announced() > 0 {
-            let total = self.help.announced();
-            self.queue(conn, ServerMsg::HelpRequests { new: 0, total });
-        }
-        if role == Role::Host {
-            self.devices_attached(conn, device);
-        }
-    }
-
-    /// Refuses a `hello`: an error, then the close code that goes with it.
-    fn turn_away(&mut self, link: ConnLink, code: ErrorCode, message: &str) {
-        let msg = ServerMsg::Error {
-            code,
-            message: message.to_owned(),
-            in_reply_to: Some("hello".into()),
-        };
-        // Not attached: write straight to its queue, then let it close after draining. The code
-        // goes first, so a connection reading this frame knows it is a refusal.
-        // Sequence 0: a refused connection is not in the session's stream, and the session's
-        // own sequence number would tell a guesser that this code is in use.
-        link.ctl.set_code(close::REFUSED);
-        let _ = link.tx.try_send(frame(0, msg));
-    }
-
-    fn session_info(&self) -> SessionInfo {
-        let quiz = &self.machine.quiz;
-        SessionInfo {
-            code: self.machine.code.clone(),
-            title: quiz.title.clone(),
-            lang: quiz.lang.code().to_owned(),
-            mode: self.machine.options.mode,
-            questions: quiz.questions.len() as u32,
-            min_count: super::machine::disclosure::threshold(self.machine.options.min_count),
-            content_warning: quiz.content_warning.clone(),
-            local_contact: self.machine.options.local_contact.clone(),
-            hide_score: self.machine.options.hide_score,
-        }
-    }
-}
-
-/// How a `hello` whose secret, token or join ticket fits nothing is refused, for its role. The
-/// connection refuses such a `hello` for a code with no session in exactly the same words, so
-/// that it — never slowed by the guard — cannot tell a guesser which codes are live.
-pub fn wrong_secret(role: Role) -> (ErrorCode, &'static str) {
-    match role {
-        Role::Player => (ErrorCode::BadToken, "unknown or expired token"),
-        Role::Host | Role::Screen => (ErrorCode::BadSecret, "wrong secret for this session"),
-    }
 }
 
 /// Resolves when the durable watermark moves; never when appends are durable at once.
@@ -647,3 +293,6 @@ async fn changed(watermark: &mut Option<watch::Receiver<u64>>) {
         None => std::future::pending().await,
     }
 }
+
+#[cfg(test)]
+mod tests;

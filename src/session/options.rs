@@ -1,5 +1,7 @@
 //! The options a teacher picks when creating a session, and the limits the server applies.
 
+use std::time::Duration;
+
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::Mode;
@@ -49,7 +51,7 @@ impl Retention {
         match self {
             Retention::OneDay => ended_unix_ms + DAY,
             Retention::ThirtyDays => ended_unix_ms + 30 * DAY,
-            Retention::SchoolYear => crate::store::end_of_school_year(ended_unix_ms),
+            Retention::SchoolYear => super::wall::end_of_school_year(ended_unix_ms),
         }
     }
 }
@@ -75,4 +77,21 @@ impl SessionOptions {
     pub fn timers_on(&self) -> bool {
         self.timers.unwrap_or(self.mode == Mode::Challenge)
     }
+}
+
+/// Server-wide limits that apply to sessions, built from the configuration (`--host-grace` …;
+/// their defaults are the flags').
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// How long a session survives without any host connected before it ends.
+    pub host_grace: Duration,
+    /// Longest a session lives from its creation (`--max-session-life`), even with a host there.
+    pub max_life: Duration,
+    /// Most pupils in one session.
+    pub max_players: u32,
+    /// Most live sessions on this server.
+    pub max_sessions: usize,
+    /// "Talk to an adult" alerts reach hosts only at whole multiples of this (see
+    /// [`super::help`]).
+    pub help_window: Duration,
 }

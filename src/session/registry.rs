@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -14,12 +14,11 @@ use tokio_util::task::TaskTracker;
 
 use super::actor::Actor;
 use super::handle::SessionHandle;
-use super::journal::{Journal, MemoryJournal};
+use super::journal::{Journal, JournalError, Journals, Restored};
 use super::machine::disclosure::{MIN_COUNT_CEILING, MIN_COUNT_FLOOR};
 use super::machine::{Event, Session, SessionCreated};
-use super::{secret, SessionOptions};
+use super::{secret, wall, Limits, SessionOptions};
 use crate::quiz::model::Quiz;
-use crate::store::{Restored, Store};
 
 /// A code is not reused for this long after its session ended.
 const CODE_QUARANTINE: Duration = Duration::from_secs(3600);
@@ -27,37 +26,6 @@ const CODE_QUARANTINE: Duration = Duration::from_secs(3600);
 const CONTROL_QUEUE: usize = 1024;
 /// Capacity of a session's pupil input channel.
 const INPUT_QUEUE: usize = 8192;
-
-/// The default of [`Limits::help_window`].
-pub const HELP_WINDOW: Duration = Duration::from_secs(60);
-
-/// Server-wide limits that apply to sessions.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    /// How long a session survives without any host connected before it ends.
-    pub host_grace: Duration,
-    /// Longest a session lives from its creation (`--max-session-life`), even with a host there.
-    pub max_life: Duration,
-    /// Most pupils in one session.
-    pub max_players: u32,
-    /// Most live sessions on this server.
-    pub max_sessions: usize,
-    /// "Talk to an adult" alerts reach hosts only at whole multiples of this (see
-    /// [`super::help`]).
-    pub help_window: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            host_grace: Duration::from_secs(30 * 60),
-            max_life: Duration::from_secs(12 * 3600),
-            max_players: 10_000,
-            max_sessions: 1_000,
-            help_window: HELP_WINDOW,
-        }
-    }
-}
 
 /// What creating a session gives the teacher.
 #[derive(Debug, Clone)]
@@ -71,7 +39,7 @@ pub struct Created {
     /// When the session ends by itself at the latest (Unix ms; `--max-session-life`).
     pub ends_by_unix_ms: u64,
     /// The journal's durable watermark: the session exists for good once it reaches 1
-    /// (`None`: in-memory journal, nothing to wait for).
+    /// (`None`: a journal durable at once, nothing to wait for).
     pub durable: Option<tokio::sync::watch::Receiver<u64>>,
 }
 
@@ -104,9 +72,12 @@ pub enum CreateError {
     /// The server has as many live sessions as it accepts.
     #[error("too many live sessions on this server")]
     TooManySessions,
-    /// The store is busy; try again.
+    /// The journal is busy; try again.
     #[error("the server is busy; try again")]
     Busy,
+    /// The journal takes no new session (the server is stopping).
+    #[error("the journal cannot take a new session: {0}")]
+    Journal(JournalError),
 }
 
 #[derive(Default)]
@@ -118,7 +89,7 @@ struct Codes {
 struct Inner {
     codes: Mutex<Codes>,
     limits: Limits,
-    store: Option<Store>,
+    journals: Arc<dyn Journals>,
     shutdown: CancellationToken,
     tracker: TaskTracker,
 }
@@ -130,18 +101,18 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// A registry whose actors stop on `shutdown` and are tracked by `tracker`; sessions are
-    /// journalled in `store`, or in memory when there is none.
+    /// A registry whose actors stop on `shutdown` and are tracked by `tracker`; new sessions'
+    /// journals are opened in `journals`.
     pub fn new(
         limits: Limits,
-        store: Option<Store>,
+        journals: Arc<dyn Journals>,
         shutdown: CancellationToken,
         tracker: TaskTracker,
     ) -> Registry {
         let inner = Inner {
             codes: Mutex::default(),
             limits,
-            store,
+            journals,
             shutdown,
             tracker,
         };
@@ -150,14 +121,14 @@ impl Registry {
         }
     }
 
-    /// Brings back sessions rebuilt from the store after a restart: same codes, same tokens. A
-    /// question that was open comes back paused, for the teacher to resume.
+    /// Brings back sessions rebuilt from their journals after a restart: same codes, same tokens.
+    /// A question that was open comes back paused, for the teacher to resume.
     pub fn restore(&self, restored: Vec<Restored>) {
         let mut codes = self.codes();
         for Restored { session, journal } in restored {
             let code = session.code.clone();
             tracing::info!(session = %code, events = session.seq, "session restored");
-            let handle = self.spawn(session, Box::new(journal), true);
+            let handle = self.spawn(session, journal, true);
             codes.live.insert(code, handle);
         }
     }
@@ -184,9 +155,7 @@ impl Registry {
                 break code;
             }
         };
-        let created_unix_ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64);
+        let created_unix_ms = wall::unix_ms();
         let created = SessionCreated {
             code: code.clone(),
             quiz,
@@ -197,18 +166,15 @@ impl Registry {
         };
         let machine = Session::new(&created);
         let first = Event::Created(Box::new(created));
-        let mut durable = None;
-        let journal: Box<dyn Journal> = match &self.inner.store {
-            Some(store) => {
-                let mut journal = store.journal(&code);
-                journal
-                    .append(1, std::slice::from_ref(&first))
-                    .map_err(|_| CreateError::Busy)?;
-                durable = journal.watermark();
-                Box::new(journal)
-            }
-            None => Box::new(MemoryJournal::new(first)),
-        };
+        let journal = self
+            .inner
+            .journals
+            .create(&code, first)
+            .map_err(|e| match e {
+                JournalError::Busy => CreateError::Busy,
+                other => CreateError::Journal(other),
+            })?;
+        let durable = journal.watermark();
         let handle = self.spawn(machine, journal, false);
         codes.live.insert(code.clone(), handle);
         tracing::info!(session = %code, "session created");

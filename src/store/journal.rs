@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use super::writer::{ReportRow, WriteCmd, WriteTx};
 use crate::session::journal::{Journal, JournalError};
 use crate::session::machine::Event;
+use crate::session::Report;
 
 /// One session's journal in the SQLite store.
 pub struct StoreJournal {
@@ -35,9 +36,7 @@ impl Journal for StoreJournal {
     fn append(&mut self, first_seq: u64, events: &[Event]) -> Result<(), JournalError> {
         let mut bodies = Vec::with_capacity(events.len());
         for event in events {
-            let body =
-                serde_json::to_string(event).map_err(|e| JournalError::Failed(e.to_string()))?;
-            bodies.push(body);
+            bodies.push(serde_json::to_string(event)?);
         }
         let cmd = WriteCmd::Append {
             code: self.code.clone(),
@@ -47,7 +46,7 @@ impl Journal for StoreJournal {
         };
         self.tx.try_send(cmd).map_err(|e| match e {
             TrySendError::Full(_) => JournalError::Busy,
-            TrySendError::Disconnected(_) => JournalError::Failed("the store is closed".into()),
+            TrySendError::Disconnected(_) => JournalError::Closed,
         })
     }
 
@@ -66,18 +65,16 @@ impl Journal for StoreJournal {
         });
     }
 
-    fn end(&mut self, report: Option<ReportRow>) {
+    fn end(&mut self, report: Option<&Report>) -> Result<(), JournalError> {
+        let report = report.map(ReportRow::of).transpose()?;
         let cmd = WriteCmd::End {
             code: self.code.clone(),
             report,
         };
-        // Ending must not be lost to a momentarily full queue: wait for room on a blocking thread
-        // rather than in the actor.
-        if let Err(TrySendError::Full(cmd)) = self.tx.try_send(cmd) {
-            let tx = self.tx.clone();
-            std::thread::spawn(move || {
-                let _ = tx.send(cmd);
-            });
-        }
+        // A full queue is not waited on here (the actor must not block): the actor tries again.
+        self.tx.try_send(cmd).map_err(|e| match e {
+            TrySendError::Full(_) => JournalError::Busy,
+            TrySendError::Disconnected(_) => JournalError::Closed,
+        })
     }
 }

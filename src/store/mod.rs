@@ -8,7 +8,6 @@
 
 mod cap;
 mod checkpoint;
-mod dates;
 mod files;
 mod journal;
 mod purge;
@@ -18,19 +17,23 @@ mod writer;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::sync_channel;
-use std::time::Duration;
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, TrySendError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection, OpenFlags};
 
 pub use cap::Trimmed;
-pub use dates::end_of_school_year;
 pub use files::{create_data_dir, LOCK_FILE};
 pub use journal::StoreJournal;
 pub use purge::{purge_stopped, Purged};
-pub use writer::{unix_ms, ReportRow, WriteCmd};
+pub use reports::StoredReport;
+pub use schema::SchemaError;
 
+use crate::session::journal::{Journal, JournalError, Journals, Restored};
 use crate::session::machine::{Event, Session};
+use crate::session::{unix_ms, Report};
+use writer::{ReportRow, WriteCmd};
 
 /// Commands the writer's queue holds before appends are refused as "busy".
 const QUEUE: usize = 65_536;
@@ -48,7 +51,7 @@ pub enum SyncMode {
     Full,
 }
 
-/// Why the store could not open.
+/// Why the store could not open, or read.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// Another Loupe holds the data folder.
@@ -64,7 +67,10 @@ pub enum StoreError {
     },
     /// SQLite refused.
     #[error("database {0}")]
-    Sqlite(String),
+    Sqlite(#[from] rusqlite::Error),
+    /// The schema could not be brought up to date (or is newer than this Loupe).
+    #[error("database {0}")]
+    Schema(#[from] SchemaError),
     /// Another program holds the database open, so the WAL could not be emptied.
     #[error("another program holds {0} open (a backup, sqlite3?), so its write-ahead log still holds deleted data: close it and try again")]
     HeldOpen(PathBuf),
@@ -83,18 +89,65 @@ pub struct StoreOptions {
     pub max_reports_bytes: u64,
 }
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Sqlite(e.to_string())
+/// What opening the store gives: the store, its writer thread's owner, and the sessions found.
+pub struct Opened {
+    /// The store (cheap to clone).
+    pub store: Store,
+    /// The writer thread; the one who stops the server closes it ([`StoreWriter::close`]).
+    pub writer: StoreWriter,
+    /// The live sessions found in the store, rebuilt, with their journals.
+    pub restored: Vec<Restored>,
+}
+
+/// The store's writer thread, owned once: [`StoreWriter::close`] commits what is queued, tries
+/// an owed checkpoint a last time, closes the database and joins the thread.
+pub struct StoreWriter {
+    tx: writer::WriteTx,
+    done: Receiver<()>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl StoreWriter {
+    /// Stops the writer after everything queued before, and waits (blocking, at most `wait`)
+    /// for it to commit, close the database and end; `false` if it did not in time (the
+    /// process then exits without it, as after a crash: what is committed is safe).
+    pub fn close(mut self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        // A full queue is being drained by the writer: wait for room, not for ever.
+        let mut stop = WriteCmd::Stop;
+        loop {
+            match self.tx.try_send(stop) {
+                Ok(()) | Err(TrySendError::Disconnected(_)) => break,
+                Err(TrySendError::Full(again)) if Instant::now() < deadline => {
+                    stop = again;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(TrySendError::Full(_)) => return false,
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.done.recv_timeout(left) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                if let Some(thread) = self.thread.take() {
+                    if thread.join().is_err() {
+                        tracing::error!("the store's writer thread panicked");
+                        return false;
+                    }
+                }
+                true
+            }
+            Err(RecvTimeoutError::Timeout) => false,
+        }
     }
 }
 
-/// A session found in the store at start, rebuilt from its events.
-pub struct Restored {
-    /// The rebuilt session.
-    pub session: Session,
-    /// Its journal, durable up to the last stored event.
-    pub journal: StoreJournal,
+impl Drop for StoreWriter {
+    /// Not closed (a start-up that failed later): ask the thread to stop, without waiting.
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            let _ = self.tx.try_send(WriteCmd::Stop);
+        }
+    }
 }
 
 /// The open store; cheap to clone (clones share the writer thread).
@@ -127,15 +180,15 @@ fn open_connection(path: &Path, sync: SyncMode) -> Result<Connection, StoreError
 impl Store {
     /// Opens (or creates) the store in `dir`, migrates it, purges sessions that must not come
     /// back (ended, host away longer than the grace, older than the maximum life), keeping their
-    /// aggregates, and rebuilds the others.
-    pub fn open(dir: &Path, options: StoreOptions) -> Result<(Store, Vec<Restored>), StoreError> {
+    /// aggregates, rebuilds the others, and starts the writer thread.
+    pub fn open(dir: &Path, options: StoreOptions) -> Result<Opened, StoreError> {
         files::create_data_dir(dir)?;
         let lock = files::lock(dir)?;
         let path = dir.join(DB_FILE);
         files::prepare_db(&path)?;
         let mut conn = open_connection(&path, options.sync)?;
         files::tighten_side_files(&path)?;
-        let from = schema::migrate(&mut conn).map_err(StoreError::Sqlite)?;
+        let from = schema::migrate(&mut conn)?;
         match from {
             0 => tracing::info!(path = %path.display(), "database created"),
             v if v != schema::CURRENT => {
@@ -154,15 +207,28 @@ impl Store {
             max_reports_bytes: options.max_reports_bytes,
             owe_checkpoint: owed,
         };
-        std::thread::Builder::new()
+        let (finished, done) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
             .name("loupe-store".into())
-            .spawn(move || writer::run(conn, rx, settings))
+            .spawn(move || {
+                writer::run(conn, rx, settings);
+                let _ = finished.send(());
+            })
             .map_err(|source| StoreError::Io {
                 path: path.clone(),
                 source,
             })?;
-        let _ = store.tx.try_send(WriteCmd::Expire);
-        Ok((store, restored))
+        let writer = StoreWriter {
+            tx,
+            done,
+            thread: Some(thread),
+        };
+        store.expire();
+        Ok(Opened {
+            store,
+            writer,
+            restored,
+        })
     }
 
     /// Rebuilds live sessions; ends those that must not come back (aggregates kept, pupils
@@ -198,31 +264,18 @@ impl Store {
             };
             if let Some(why) = why {
                 tracing::info!(session = %code, why, "session left unfinished: purging its pupils' data");
-                purge(conn, &code, report_of(&session, now))?;
+                purge(conn, &code, Report::of(&session, now).as_ref())?;
                 continue;
             }
-            let journal = StoreJournal::new(&code, self.tx.clone(), session.seq);
+            let journal = Box::new(StoreJournal::new(&code, self.tx.clone(), session.seq));
             restored.push(Restored { session, journal });
         }
         let owed = checkpoint::truncate(conn, checkpoint::BUSY_TIMEOUT).is_err();
         Ok((restored, owed))
     }
 
-    /// A journal for a new session; its first event (`Created`) is appended by the caller.
-    pub fn journal(&self, code: &str) -> StoreJournal {
-        StoreJournal::new(code, self.tx.clone(), 0)
-    }
-
-    /// Waits (blocking) until everything queued so far is committed, or `wait` has passed.
-    pub fn flush(&self, wait: Duration) -> bool {
-        let (reply, done) = std::sync::mpsc::channel();
-        if self.tx.send(WriteCmd::Flush(reply)).is_err() {
-            return false;
-        }
-        done.recv_timeout(wait).is_ok()
-    }
-
-    /// Asks the writer to delete reports past their retention.
+    /// Asks the writer to delete reports past their retention. Best effort: with its queue full
+    /// the writer is busy with answers, and the next hour's call (or the next start) does it.
     pub fn expire(&self) {
         let _ = self.tx.try_send(WriteCmd::Expire);
     }
@@ -232,6 +285,17 @@ impl Store {
         let conn = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         conn.busy_timeout(Duration::from_secs(5))?;
         Ok(conn)
+    }
+
+    /// The newest unexpired report of session `code` readable with `key_hash` (the host
+    /// secret's hash, or a kept device's), on a read-only connection. Blocks: call it from
+    /// `spawn_blocking`.
+    pub fn find_report(
+        &self,
+        code: &str,
+        key_hash: &str,
+    ) -> Result<Option<StoredReport>, StoreError> {
+        Ok(reports::find(&self.reader()?, code, key_hash)?)
     }
 
     /// Path of the database file.
@@ -251,34 +315,23 @@ fn replay(conn: &Connection, code: &str) -> rusqlite::Result<Option<Session>> {
 }
 
 /// Deletes a session's events and row, keeping `report`.
-fn purge(conn: &Connection, code: &str, report: Option<ReportRow>) -> rusqlite::Result<()> {
+fn purge(conn: &Connection, code: &str, report: Option<&Report>) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM events WHERE code = ?1", params![code])?;
     conn.execute("DELETE FROM sessions WHERE code = ?1", params![code])?;
-    if let Some(r) = report {
-        writer::insert_report(conn, &r)?;
+    if let Some(report) = report {
+        let row = ReportRow::of(report)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        writer::insert_report(conn, &row)?;
     }
     Ok(())
 }
 
-/// The aggregates worth keeping of a session that ends at `now` (none if it never started).
-pub fn report_of(session: &Session, now: u64) -> Option<ReportRow> {
-    if session.stage() == crate::protocol::Stage::Lobby {
-        return None;
+/// The store is the SQLite engine behind the journal seam: each new session's journal is a
+/// [`StoreJournal`] on the writer thread.
+impl Journals for Store {
+    fn create(&self, code: &str, created: Event) -> Result<Box<dyn Journal>, JournalError> {
+        let mut journal = StoreJournal::new(code, self.tx.clone(), 0);
+        journal.append(1, std::slice::from_ref(&created))?;
+        Ok(Box::new(journal))
     }
-    let mut summary = session.summary();
-    summary.podium.clear();
-    let summary = serde_json::to_string(&summary).ok()?;
-    Some(ReportRow {
-        code: session.code.clone(),
-        host_hash: session.host_hash.clone(),
-        reader_hashes: session.kept_device_hashes(),
-        quiz_id: session.quiz.id.clone(),
-        quiz_title: session.quiz.title.clone(),
-        lang: session.quiz.lang.code().to_owned(),
-        label: session.options.label.clone(),
-        created_unix_ms: session.created_unix_ms,
-        finished_unix_ms: now,
-        expires_unix_ms: session.options.retention.expires(now),
-        summary,
-    })
 }

@@ -7,8 +7,9 @@ use std::path::Path;
 
 use rusqlite::params;
 
-use super::{checkpoint, files, open_connection, purge, replay, report_of, schema, unix_ms};
+use super::{checkpoint, files, open_connection, purge, replay, schema};
 use super::{StoreError, SyncMode, DB_FILE};
+use crate::session::{unix_ms, Report};
 
 /// What `loupe purge` deleted and kept: counts only, never contents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,7 +40,7 @@ pub fn purge_stopped(dir: &Path) -> Result<Purged, StoreError> {
     files::prepare_db(&db)?;
     let mut conn = open_connection(&db, SyncMode::Full)?;
     files::tighten_side_files(&db)?;
-    schema::migrate(&mut conn).map_err(StoreError::Sqlite)?;
+    schema::migrate(&mut conn)?;
     let now = unix_ms();
     let mut done = Purged {
         found: true,
@@ -52,9 +53,9 @@ pub fn purge_stopped(dir: &Path) -> Result<Purged, StoreError> {
         .collect::<Result<_, _>>()?;
     done.events = tx.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))? as usize;
     for code in &codes {
-        let report = replay(&tx, code)?.and_then(|s| report_of(&s, now));
+        let report = replay(&tx, code)?.and_then(|s| Report::of(&s, now));
         done.reports_made += usize::from(report.is_some());
-        purge(&tx, code, report)?;
+        purge(&tx, code, report.as_ref())?;
     }
     done.journals = codes.len();
     // Events whose session row is missing (never written by Loupe, but leave nothing behind).

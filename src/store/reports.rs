@@ -1,4 +1,5 @@
-//! Reading the aggregate reports kept after sessions, and rendering them as JSON or CSV.
+//! Reading back the aggregate reports kept after sessions (the HTTP layer renders them as JSON
+//! or CSV).
 //!
 //! A report written by a Loupe from before the disclosure rules is brought under them as it is
 //! read ([`parse_summary`]), so an old report never serves a count the rules would hide.
@@ -8,10 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::{Distribution, PodiumEntry, QuestionSummary, Summary};
 use crate::session::machine::disclosure::{self, MIN_COUNT_FLOOR};
+use crate::session::unix_ms;
 
-/// A finished session's aggregate results, as a teacher reopens them.
+/// A finished session's aggregate results, as a teacher reopens them (the JSON of
+/// `GET /api/reports/{code}`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Report {
+pub struct StoredReport {
     /// Join code the session had.
     pub code: String,
     /// Quiz id.
@@ -34,7 +37,11 @@ pub struct Report {
 
 /// The newest report of session `code` readable with this key hash: the host secret's, or the
 /// credential's of a device still paired when the session ended.
-pub fn find(conn: &Connection, code: &str, key_hash: &str) -> rusqlite::Result<Option<Report>> {
+pub fn find(
+    conn: &Connection,
+    code: &str,
+    key_hash: &str,
+) -> rusqlite::Result<Option<StoredReport>> {
     conn.query_row(
         "SELECT code, quiz_id, quiz_title, lang, label, created_unix_ms, finished_unix_ms,
                 expires_unix_ms, summary
@@ -43,7 +50,7 @@ pub fn find(conn: &Connection, code: &str, key_hash: &str) -> rusqlite::Result<O
            AND (host_hash = ?2 OR EXISTS (SELECT 1 FROM report_readers
                                           WHERE report_id = reports.id AND key_hash = ?2))
          ORDER BY finished_unix_ms DESC LIMIT 1",
-        params![code, key_hash, super::unix_ms() as i64],
+        params![code, key_hash, unix_ms() as i64],
         |r| {
             let summary: String = r.get(8)?;
             let summary = parse_summary(&summary).map_err(|e| {
@@ -53,7 +60,7 @@ pub fn find(conn: &Connection, code: &str, key_hash: &str) -> rusqlite::Result<O
                     Box::new(e),
                 )
             })?;
-            Ok(Report {
+            Ok(StoredReport {
                 code: r.get(0)?,
                 quiz_id: r.get(1)?,
                 quiz_title: r.get(2)?,
@@ -146,179 +153,9 @@ fn legacy_round(d: &Distribution, n: u32) -> Distribution {
     }
 }
 
-/// What a spreadsheet would read as a formula (or strip) at the start of a cell.
-const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// One CSV field: neutralised when it could start a formula (a leading `'` makes spreadsheets
-/// read it as text), then quoted when it holds the separator, a quote or a line break.
-fn field(text: &str, sep: char) -> String {
-    let text = if text.starts_with(FORMULA_START) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([sep, '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
-fn number(n: Option<f64>, sep: char) -> String {
-    let text = n.map(|n| format!("{n:.1}")).unwrap_or_default();
-    // In French spreadsheets the decimal separator is a comma (and fields are split on ';').
-    if sep == ';' {
-        text.replace('.', ",")
-    } else {
-        text
-    }
-}
-
-fn count(d: &Distribution, i: usize, hidden: &str) -> String {
-    match &d.counts {
-        None => hidden.to_owned(),
-        Some(counts) => counts
-            .get(i)
-            .copied()
-            .flatten()
-            .map_or_else(|| hidden.to_owned(), |c| c.to_string()),
-    }
-}
-
-fn passed(d: &Distribution, hidden: &str) -> String {
-    d.passed
-        .map_or_else(|| hidden.to_owned(), |p| p.to_string())
-}
-
-/// The report as CSV that opens with its accents in Excel and LibreOffice: UTF-8 with a byte
-/// order mark, `;`-separated in French (the separator French spreadsheets expect), `,` in English.
-/// Hidden cells read "masqué"/"hidden"; no cell can start a formula.
-pub fn to_csv(report: &Report) -> String {
-    let fr = report.lang == "fr";
-    let sep = if fr { ';' } else { ',' };
-    let s = sep.to_string();
-    let mut out = String::from('\u{feff}');
-    let mut line = |cells: &[String]| {
-        let row: Vec<String> = cells.iter().map(|c| field(c, sep)).collect();
-        out.push_str(&row.join(&s));
-        out.push_str("\r\n");
-    };
-    let t = |fr_text: &str, en_text: &str| {
-        if fr {
-            fr_text.to_owned()
-        } else {
-            en_text.to_owned()
-        }
-    };
-    let sum = &report.summary;
-    let hidden = t("masqué", "hidden");
-    line(&[t("Quiz", "Quiz"), report.quiz_title.clone()]);
-    line(&[
-        t("Séance", "Session"),
-        report.label.clone().unwrap_or_default(),
-    ]);
-    line(&[t("Élèves", "Pupils"), sum.pupils.to_string()]);
-    line(&[t("Avec un score", "With a score"), sum.scored.to_string()]);
-    line(&[
-        t("Questions notées", "Scored questions"),
-        sum.scored_questions.to_string(),
-    ]);
-    line(&[
-        t(
-            "Questions comptées dans les scores (montrées en entier)",
-            "Questions counted in the scores (shown in full)",
-        ),
-        sum.counted_questions.to_string(),
-    ]);
-    line(&[
-        t(
-            "Moyenne (lue sur l'histogramme)",
-            "Mean (read off the histogram)",
-        ),
-        number(sum.mean, sep),
-    ]);
-    line(&[
-        t(
-            "Médiane (lue sur l'histogramme)",
-            "Median (read off the histogram)",
-        ),
-        number(sum.median, sep),
-    ]);
-    line(&[
-        hidden.clone(),
-        t(
-            "caché pour qu'aucun petit groupe ne puisse être déduit",
-            "hidden so that no small group can be worked out",
-        ),
-    ]);
-    line(&[]);
-    line(&[t("Score", "Score"), t("Élèves", "Pupils")]);
-    for bin in &sum.histogram {
-        line(&[format!("{}-{}", bin.from, bin.to), bin.pupils.to_string()]);
-    }
-    line(&[]);
-    line(&[
-        t("Question", "Question"),
-        t("Réponse", "Option"),
-        t("Bonne réponse", "Correct"),
-        t("Vote", "Vote"),
-        t("Second vote", "Second vote"),
-    ]);
-    for q in &sum.questions {
-        if q.skipped {
-            line(&[q.text.clone(), t("(passée)", "(skipped)")]);
-            continue;
-        }
-        let second =
-            |f: &dyn Fn(&Distribution) -> String| q.second_vote.as_ref().map(f).unwrap_or_default();
-        for (i, option) in q.options.iter().enumerate() {
-            let correct = if q.correct.contains(&(i as u8)) {
-                t("oui", "yes")
-            } else {
-                String::new()
-            };
-            line(&[
-                q.text.clone(),
-                option.clone(),
-                correct,
-                count(&q.results, i, &hidden),
-                second(&|d| count(d, i, &hidden)),
-            ]);
-        }
-        line(&[
-            q.text.clone(),
-            t("Passe", "Passed"),
-            String::new(),
-            passed(&q.results, &hidden),
-            second(&|d| passed(d, &hidden)),
-        ]);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn csv_quotes_and_marks_utf8() {
-        assert_eq!(field("a;b", ';'), "\"a;b\"");
-        assert_eq!(field("dit \"non\"", ','), "\"dit \"\"non\"\"\"");
-        assert_eq!(field("plain", ','), "plain");
-        assert_eq!(number(Some(12.25), ';'), "12,2");
-    }
-
-    #[test]
-    fn csv_cells_never_start_a_formula() {
-        assert_eq!(field("=1+1", ','), "'=1+1");
-        assert_eq!(field("+33 1", ','), "'+33 1");
-        assert_eq!(field("-2", ','), "'-2");
-        assert_eq!(field("@SUM(A1)", ','), "'@SUM(A1)");
-        assert_eq!(field("\tx", ','), "'\tx");
-        assert_eq!(field("\r=x", ','), "\"'\r=x\"");
-        assert_eq!(field("=a;b", ';'), "\"'=a;b\"");
-        assert_eq!(field("a=b", ','), "a=b");
-    }
 
     #[test]
     fn an_old_report_is_brought_under_the_rules() {

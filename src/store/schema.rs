@@ -62,23 +62,47 @@ pub fn version(conn: &Connection) -> rusqlite::Result<u32> {
     conn.query_row("PRAGMA user_version", [], |row| row.get(0))
 }
 
-/// Brings a database up to [`CURRENT`]. Fails on a database written by a newer Loupe.
-pub fn migrate(conn: &mut Connection) -> Result<u32, String> {
-    let from = version(conn).map_err(|e| e.to_string())?;
+/// Why a database's schema could not be brought up to date.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The database was written by a newer Loupe.
+    #[error(
+        "the database has schema version {found}, newer than this Loupe understands ({CURRENT}); \
+         use a newer Loupe or another --data folder"
+    )]
+    Newer {
+        /// The version found.
+        found: u32,
+    },
+    /// A migration step failed.
+    #[error("migration to version {to}: {source}")]
+    Step {
+        /// The version it was to reach.
+        to: u32,
+        /// What SQLite said.
+        source: rusqlite::Error,
+    },
+    /// Reading or writing the version failed.
+    #[error("schema version: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// Brings a database up to [`CURRENT`]; returns the version it was at. Fails on a database
+/// written by a newer Loupe.
+pub fn migrate(conn: &mut Connection) -> Result<u32, SchemaError> {
+    let from = version(conn)?;
     if from > CURRENT {
-        return Err(format!(
-            "the database has schema version {from}, newer than this Loupe understands ({CURRENT}); \
-             use a newer Loupe or another --data folder"
-        ));
+        return Err(SchemaError::Newer { found: from });
     }
-    let tx = conn.transaction().map_err(|e| e.to_string())?;
+    let tx = conn.transaction()?;
     for (i, step) in MIGRATIONS.iter().enumerate().skip(from as usize) {
-        tx.execute_batch(step)
-            .map_err(|e| format!("migration to version {}: {e}", i + 1))?;
+        tx.execute_batch(step).map_err(|source| SchemaError::Step {
+            to: i as u32 + 1,
+            source,
+        })?;
     }
-    tx.pragma_update(None, "user_version", CURRENT)
-        .map_err(|e| e.to_string())?;
-    tx.commit().map_err(|e| e.to_string())?;
+    tx.pragma_update(None, "user_version", CURRENT)?;
+    tx.commit()?;
     Ok(from)
 }
 
@@ -111,6 +135,8 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         conn.pragma_update(None, "user_version", CURRENT + 1)
             .unwrap();
-        assert!(migrate(&mut conn).unwrap_err().contains("newer"));
+        let refused = migrate(&mut conn).unwrap_err();
+        assert!(matches!(refused, SchemaError::Newer { found } if found == CURRENT + 1));
+        assert!(refused.to_string().contains("newer"));
     }
 }

@@ -7,13 +7,14 @@
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use rusqlite::{params, Connection};
 use tokio::sync::watch;
 
 use super::cap::Trimmed;
 use super::checkpoint::Owed;
+use crate::session::{unix_ms, Report};
 
 /// Most commands folded into one transaction.
 const GROUP: usize = 8192;
@@ -22,7 +23,7 @@ const GROUP: usize = 8192;
 /// each of those small commits woke this thread and preempted the actors twice.
 const LINGER: Duration = Duration::from_micros(200);
 
-/// The aggregate results kept after a session ends: no pupil data.
+/// A row of `reports`: a [`Report`] with its summary as JSON (no pupil data).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReportRow {
     /// Join code the session had.
@@ -48,6 +49,25 @@ pub struct ReportRow {
     pub expires_unix_ms: u64,
     /// The class summary as JSON (`protocol::Summary`, without the podium).
     pub summary: String,
+}
+
+impl ReportRow {
+    /// The row that keeps `report`.
+    pub fn of(report: &Report) -> serde_json::Result<ReportRow> {
+        Ok(ReportRow {
+            code: report.code.clone(),
+            host_hash: report.host_hash.clone(),
+            reader_hashes: report.reader_hashes.clone(),
+            quiz_id: report.quiz_id.clone(),
+            quiz_title: report.quiz_title.clone(),
+            lang: report.lang.clone(),
+            label: report.label.clone(),
+            created_unix_ms: report.created_unix_ms,
+            finished_unix_ms: report.finished_unix_ms,
+            expires_unix_ms: report.expires_unix_ms,
+            summary: serde_json::to_string(&report.summary)?,
+        })
+    }
 }
 
 /// Work for the writer thread.
@@ -77,15 +97,9 @@ pub enum WriteCmd {
     },
     /// Delete reports whose retention has passed.
     Expire,
-    /// Reply once everything sent before is committed.
-    Flush(std::sync::mpsc::Sender<()>),
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    /// Commit everything sent before, try the owed checkpoint a last time, close the database
+    /// and end the thread (see `StoreWriter::close`).
+    Stop,
 }
 
 /// What the writer thread needs beyond its connection.
@@ -97,7 +111,8 @@ pub struct Settings {
     pub owe_checkpoint: bool,
 }
 
-/// Runs until every sender is dropped.
+/// Runs until [`WriteCmd::Stop`] (or until every sender is dropped), then closes the database:
+/// the last connection closing checkpoints the WAL into `loupe.db` and removes it.
 ///
 /// A batch that fails to commit (disk full, I/O error) is retried, with a growing pause, before
 /// any new work is taken: its events are never skipped, so a watermark never passes an event the
@@ -133,6 +148,7 @@ pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>, settings: Settings) {
                 Err(_) => break,
             }
         }
+        let stop = batch.iter().any(|cmd| matches!(cmd, WriteCmd::Stop));
         let mut pause = Duration::from_millis(100);
         let trimmed = loop {
             match write_batch(&mut conn, &batch, settings) {
@@ -154,16 +170,21 @@ pub fn run(mut conn: Connection, rx: Receiver<WriteCmd>, settings: Settings) {
             );
         }
         publish(&mut conn, batch, trimmed.is_some(), &mut owed);
+        if stop {
+            break;
+        }
     }
     owed.last_chance(&conn);
+    if let Err((_, e)) = conn.close() {
+        tracing::warn!(error = %e, "the database did not close cleanly");
+    }
 }
 
-/// After a commit: moves each session's durable watermark, truncates the WAL after deletions
-/// (or tries again if a checkpoint is owed), and answers flushes.
+/// After a commit: moves each session's durable watermark, and truncates the WAL after
+/// deletions (or tries again if a checkpoint is owed).
 fn publish(conn: &mut Connection, batch: Vec<WriteCmd>, deleted: bool, owed: &mut Owed) {
     let mut marks: HashMap<Arc<str>, (Arc<watch::Sender<u64>>, u64)> = HashMap::new();
     let mut checkpoint = deleted;
-    let mut flushes = Vec::new();
     for cmd in batch {
         match cmd {
             WriteCmd::Append {
@@ -177,8 +198,7 @@ fn publish(conn: &mut Connection, batch: Vec<WriteCmd>, deleted: bool, owed: &mu
                 entry.1 = entry.1.max(last);
             }
             WriteCmd::End { .. } | WriteCmd::Expire => checkpoint = true,
-            WriteCmd::Touch { .. } => {}
-            WriteCmd::Flush(reply) => flushes.push(reply),
+            WriteCmd::Touch { .. } | WriteCmd::Stop => {}
         }
     }
     for (mark, seq) in marks.into_values() {
@@ -194,9 +214,6 @@ fn publish(conn: &mut Connection, batch: Vec<WriteCmd>, deleted: bool, owed: &mu
         owed.after_delete(conn);
     } else {
         owed.retry(conn);
-    }
-    for f in flushes {
-        let _ = f.send(());
     }
 }
 
@@ -250,7 +267,7 @@ fn write_batch(
                         params![now],
                     )?;
                 }
-                WriteCmd::Flush(_) => {}
+                WriteCmd::Stop => {}
             }
         }
         touched.sort_unstable();

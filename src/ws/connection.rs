@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
 
 use super::flood::{Bucket, Flow};
-use crate::app::AppState;
+use super::WsState;
 use crate::protocol::{
     close, ClientMsg, Envelope, ErrorCode, Role, ServerMsg, MAX_PUPIL_MESSAGE, PROTOCOL_VERSION,
 };
@@ -46,7 +46,7 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 type Ending = Option<(u16, &'static str)>;
 
 /// Runs one connection to completion. `ip` is used only for the failed-join counters.
-pub async fn run(mut socket: WebSocket, state: AppState, ip: IpAddr) {
+pub async fn run(mut socket: WebSocket, state: WsState, ip: IpAddr) {
     let conn = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let ending = match handshake(&mut socket, &state, conn, ip).await {
         Ok(attached) => {
@@ -123,7 +123,7 @@ struct FirstFrame {
 /// Waits for `hello`, finds the session and asks its actor to attach this connection.
 async fn handshake(
     socket: &mut WebSocket,
-    state: &AppState,
+    state: &WsState,
     conn: u64,
     ip: IpAddr,
 ) -> Result<Attached, Ending> {
@@ -256,7 +256,7 @@ async fn handshake(
 /// The main loop once attached; `first` says what to do with the actor's first frame.
 async fn serve(
     socket: &mut WebSocket,
-    state: &AppState,
+    state: &WsState,
     handle: &SessionHandle,
     me: Me,
     mut rx: mpsc::Receiver<Utf8Bytes>,
@@ -354,7 +354,7 @@ async fn serve(
 }
 
 /// Resolves some time after shutdown starts, in case the actor could not close this connection.
-async fn hard_stop(state: &AppState) {
+async fn hard_stop(state: &WsState) {
     state.shutdown.cancelled().await;
     tokio::time::sleep(Duration::from_secs(3)).await;
 }

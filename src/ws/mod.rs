@@ -8,23 +8,43 @@ mod connection;
 mod flood;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::guard::Guard;
 use crate::protocol::MAX_HOST_MESSAGE;
+use crate::session::Registry;
 
 /// Read and write buffer size of every WebSocket.
 pub const WS_BUFFER: usize = 4 * 1024;
 /// A socket whose unsent data grows past this is failing; writes error out and it closes.
 const MAX_WRITE_BUFFER: usize = 256 * 1024;
 
+/// What the WebSocket side uses of the server's state (the app hands it over through `FromRef`).
+#[derive(Clone)]
+pub struct WsState {
+    /// Live sessions by join code.
+    pub registry: Registry,
+    /// Abuse limits: failed joins, connections.
+    pub guard: Guard,
+    /// Cancelled when the server shuts down; every connection selects on it.
+    pub shutdown: CancellationToken,
+    /// Tracks connection tasks so shutdown can wait for them.
+    pub tracker: TaskTracker,
+    /// The base URL phones use: an `Origin` from it is allowed.
+    pub public_url: Arc<str>,
+}
+
 /// `GET /ws`: upgrades to a WebSocket and runs one connection task. Refuses pages from other
 /// sites (`Origin`) and connections past `--max-connections`.
 pub async fn upgrade(
-    State(state): State<AppState>,
+    State(state): State<WsState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,

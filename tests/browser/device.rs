@@ -317,7 +317,7 @@ impl Device {
         let rec = json!({
             "code": s.code, "host_secret": s.host_secret, "screen_token": s.screen_token,
             "join_url": s.join_url, "quiz": quiz, "title": "Quiz", "label": label,
-            "created": loupe::store::unix_ms(), "questions": null, "min_count": 3, "ended": false
+            "created": loupe::session::unix_ms(), "questions": null, "min_count": 3, "ended": false
         });
         let keep = "localStorage.setItem('loupe.host.' + arguments[0], arguments[1]);\
                     localStorage.setItem('loupe.host.index', JSON.stringify([arguments[0]]));\

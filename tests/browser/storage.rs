@@ -56,7 +56,7 @@ async fn shots(d: &Device, lang: &str, name: &str, at: Option<&str>) -> anyhow::
 }
 
 fn now_ms() -> u64 {
-    loupe::store::unix_ms()
+    loupe::session::unix_ms()
 }
 
 /// A session created and ended (with a report) through the API; its record as the console

@@ -102,7 +102,7 @@ async fn a_session_past_its_maximum_life_is_purged_at_start() -> anyhow::Result<
         "no ends_by_unix_ms: {:?}",
         class.s
     );
-    while loupe::store::unix_ms() < created + 2_000 {
+    while loupe::session::unix_ms() < created + 2_000 {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let back = Loupe::start(&scratch, &["--max-session-life", "2s"]).await?;

@@ -24,6 +24,8 @@
 //! - [`devices`]: paired phone remotes and revocations survive kill -9; the kept one reads the
 //!   report.
 //! - [`lock`]: a second Loupe on the same data folder refuses to start; the folder is private.
+//! - [`stop`]: SIGTERM just after an end: the store commits it and closes the database (no WAL
+//!   left, no pupil byte), and the report is there after a restart.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -41,6 +43,7 @@ mod proc;
 mod purge;
 mod retention;
 mod schema;
+mod stop;
 mod web;
 
 use tokio::sync::{Mutex, MutexGuard};

@@ -51,7 +51,7 @@ async fn an_older_database_is_migrated_and_its_reports_read() -> anyhow::Result<
     std::fs::create_dir_all(scratch.data())?;
     let db = scratch.data().join(DB_FILE);
     let host_secret = secret::generate();
-    let finished = loupe::store::unix_ms();
+    let finished = loupe::session::unix_ms();
     {
         let mut conn = Connection::open(&db)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;

@@ -154,7 +154,7 @@ impl Actor {
         let cmd = Command::PairDevice {
             device: n,
             credential_hash: self.waiting[i].credential_hash.clone(),
-            unix_ms: crate::store::unix_ms(),
+            unix_ms: crate::session::wall::unix_ms(),
         };
         self.decide_and_commit(&cmd)?;
         let w = self.waiting.remove(i);

@@ -3,13 +3,13 @@
 //! A [`Case`] is a quiz of a few questions (every kind, sensitive or not, scored or not), some
 //! pupils and what each does on each question (answer, pass, absent, a revote, a review); a
 //! [`Game`] plays it with any assignment of answers and collects everything one observer
-//! receives: the messages to hosts and screens, the observer pupil's own, snapshots, the stored
-//! report and its CSV.
+//! receives: the messages to hosts and screens, the observer pupil's own, snapshots, and the
+//! report kept after the end (whose CSV is made from it alone).
 
 use std::sync::Arc;
 
 use super::*;
-use crate::protocol::{Mode, Summary};
+use crate::protocol::Mode;
 use crate::quiz::parse_quiz;
 
 /// A question kind, with its number of options where the quiz chooses it.
@@ -314,21 +314,11 @@ impl Game {
                 seen.push(serde_json::to_string(&m).expect("messages encode"));
             }
         }
-        if let Some(row) = crate::store::report_of(&s, 0) {
-            let summary: Summary = serde_json::from_str(&row.summary).expect("the report parses");
-            let report = crate::store::reports::Report {
-                code: row.code,
-                quiz_id: row.quiz_id,
-                quiz_title: row.quiz_title,
-                lang: row.lang,
-                label: row.label,
-                created_unix_ms: 0,
-                finished_unix_ms: 0,
-                expires_unix_ms: 0,
-                summary,
-            };
-            seen.push(row.summary);
-            seen.push(crate::store::reports::to_csv(&report));
+        if let Some(report) = crate::session::Report::of(&s, 0) {
+            // The report's CSV (rendered by the HTTP layer) is a function of this summary and of
+            // the quiz's title and language, which are the same in every game: the summary holds
+            // everything it could give away.
+            seen.push(serde_json::to_string(&report.summary).expect("the report encodes"));
         }
         (s, seen)
     }

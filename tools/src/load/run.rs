@@ -59,7 +59,7 @@ async fn step<F: std::future::Future>(shared: &Shared, what: &str, fut: F) -> Re
 async fn measure(opts: &Options, base: &str, pid: Option<u32>) -> anyhow::Result<RunReport> {
     let read = || pid.and_then(procfs::sample).unwrap_or_default();
     let wall = Instant::now();
-    let unix_ms = loupe::store::unix_ms();
+    let unix_ms = loupe::session::unix_ms();
     let loadavg_start = procfs::loadavg();
     let me = || procfs::sample(std::process::id()).map_or(0.0, |s| s.cpu_s);
     let (busy_start, me_start) = (procfs::machine_busy_s().unwrap_or(0.0), me());

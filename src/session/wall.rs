@@ -1,6 +1,16 @@
-//! Calendar arithmetic for retention: "31 August" without a date-time dependency.
+//! Wall-clock time for what outlives a process: Unix milliseconds, and "31 August" (the end of
+//! the school year a retention may run to) without a date-time dependency.
+
+use std::time::{SystemTime, UNIX_EPOCH};
 
 const DAY_MS: u64 = 86_400_000;
+
+/// Milliseconds since the Unix epoch (0 if the clock is set before 1970).
+pub fn unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
 
 /// (year, month 1–12, day 1–31) of a Unix day number (days since 1970-01-01).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
