@@ -14,6 +14,7 @@ mod lesson;
 mod pages;
 mod paused;
 mod privacy;
+mod reload;
 mod remote;
 mod run;
 mod storage;
