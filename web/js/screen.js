@@ -242,9 +242,9 @@
   }
 
   function boot() {
-    var fromPage = document.body.getAttribute('data-code') || '';
-    var m = /\/screen\/(\d{6})/.exec(global.location.pathname);
-    code = /^\d{6}$/.test(fromPage) ? fromPage : (m ? m[1] : '');
+    // One page serves every session: the code is in the address (/screen/123456).
+    var m = /^\/screen\/(\d{6})\/?$/.exec(global.location.pathname);
+    code = m ? m[1] : '';
     if (L.store.get('large') === '1') document.documentElement.classList.add('large');
     document.addEventListener('keydown', onKey);
     L.$('#btn-lang').addEventListener('click', function () {
