@@ -14,7 +14,7 @@ function memoryStorage() {
   const items = new Map();
   return {
     get length() { return items.size; },
-    key(i) { return Array.from(items.keys())[i] === undefined ? null : Array.from(items.keys())[i]; },
+    key(i) { const keys = Array.from(items.keys()); return i >= 0 && i < keys.length ? keys[i] : null; },
     getItem(k) { return items.has(k) ? items.get(k) : null; },
     setItem(k, v) { items.set(k, String(v)); },
     removeItem(k) { items.delete(k); },
