@@ -170,8 +170,8 @@ async fn pupil_page_weight_with_gzip() -> anyhow::Result<()> {
     ensure!(page.status == 200, "pupil page: {}", page.status);
     let html = page.text()?;
     ensure!(
-        html.contains("<form") && html.contains("value=\"123456\""),
-        "the join form, with the code from the URL, is in the HTML itself"
+        html.contains("<form") && !html.contains("123456"),
+        "the join form is in the HTML itself (the script fills in the code from the address)"
     );
     let mut wire = vec![("page".to_owned(), page.body.len())];
     let assets = page_assets(&html);
@@ -211,6 +211,58 @@ async fn pupil_page_weight_with_gzip() -> anyhow::Result<()> {
         total <= PUPIL_BUDGET,
         "pupil page weighs {total} bytes gzip"
     );
+    Ok(())
+}
+
+/// `GET` of `path` with `Host: host`, over HTTP/1.0 (the reply ends with the connection).
+async fn get_as(addr: SocketAddr, path: &str, host: &str) -> anyhow::Result<Reply> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    let head = format!("GET {path} HTTP/1.0\r\nHost: {host}\r\nAccept-Encoding: gzip\r\n\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    common::raw_http::parse(&raw)
+}
+
+/// `/join/{code}` and `/screen/{code}` are one prepared page each, whatever the code (the script
+/// reads it from the address): the same bytes and ETag for every code, the pupil page the same as
+/// `/`; the CSP still names the host each request asked for.
+#[tokio::test]
+async fn one_page_for_every_join_code() -> anyhow::Result<()> {
+    let (_server, addr) = server().await?;
+    for (name, paths) in [
+        ("pupil", ["/", "/join/123456", "/join/654321"]),
+        (
+            "screen",
+            ["/screen/123456", "/screen/654321", "/screen/000000"],
+        ),
+    ] {
+        let mut seen = Vec::new();
+        for (path, host) in paths
+            .iter()
+            .zip(["a.example", "b.example", "c.example:8080"])
+        {
+            let reply = get_as(addr, path, host).await?;
+            ensure!(reply.status == 200, "{path}: {}", reply.status);
+            check_security_headers(path, &reply, Some(host))?;
+            let etag = reply.header("etag").context("no ETag")?.to_owned();
+            let html = String::from_utf8(reply.decoded()?)?;
+            for code in ["123456", "654321", "000000"] {
+                ensure!(!html.contains(code), "{path}: the page carries a code");
+            }
+            seen.push((path, etag, html));
+        }
+        for (path, etag, html) in &seen[1..] {
+            ensure!(
+                *etag == seen[0].1 && *html == seen[0].2,
+                "{name}: {path} is not the page of {} ({etag} vs {})",
+                seen[0].0,
+                seen[0].1
+            );
+        }
+        let again = get(addr, paths[2], &[("If-None-Match", &seen[0].1)]).await?;
+        ensure!(again.status == 304, "{}: a known ETag gets 304", paths[2]);
+    }
     Ok(())
 }
 

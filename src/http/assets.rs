@@ -169,34 +169,36 @@ fn prepare(path: &str) -> Option<Prepared> {
     Some(Prepared::new(file.data.into_owned(), content_type(path)))
 }
 
-/// The page `web/{name}.html` with `__V__` replaced by the asset version and `__CODE__` by
-/// `code` (a validated join code, or empty). `None` when the page does not exist (yet).
-pub fn page(name: &str, code: Option<&str>) -> Option<Arc<Prepared>> {
-    let build = |code: &str| {
-        let file = Web::get(&format!("{name}.html"))?;
-        let text = String::from_utf8_lossy(&file.data)
-            .replace("__V__", &version())
-            .replace("__CODE__", code);
-        Some(Prepared::new(text.into_bytes(), content_type(".html")))
-    };
-    if let Some(code) = code {
-        return build(code).map(Arc::new);
-    }
+/// The page `web/{name}.html` with `__V__` replaced by the asset version, prepared (hashed and
+/// compressed) once for every request, like the assets: a page is the same for every session,
+/// its script reads the join code from the address. In debug builds (files read from disk) it
+/// is prepared on every call, so an edited page shows on reload. `None` when the page does not
+/// exist (yet).
+pub fn page(name: &str) -> Option<Arc<Prepared>> {
     #[cfg(not(debug_assertions))]
     {
-        use std::sync::Mutex;
-        static PAGES: std::sync::OnceLock<Mutex<std::collections::HashMap<String, Arc<Prepared>>>> =
+        static PAGES: std::sync::OnceLock<std::collections::HashMap<String, Arc<Prepared>>> =
             std::sync::OnceLock::new();
-        let pages = PAGES.get_or_init(Mutex::default);
-        if let Some(hit) = pages.lock().ok()?.get(name) {
-            return Some(hit.clone());
-        }
-        let built = Arc::new(build("")?);
-        pages.lock().ok()?.insert(name.to_owned(), built.clone());
-        Some(built)
+        PAGES
+            .get_or_init(|| {
+                Web::iter()
+                    .filter_map(|file| {
+                        let name = file.strip_suffix(".html").filter(|n| !n.contains('/'))?;
+                        Some((name.to_owned(), Arc::new(prepare_page(name)?)))
+                    })
+                    .collect()
+            })
+            .get(name)
+            .cloned()
     }
     #[cfg(debug_assertions)]
-    build("").map(Arc::new)
+    prepare_page(name).map(Arc::new)
+}
+
+fn prepare_page(name: &str) -> Option<Prepared> {
+    let file = Web::get(&format!("{name}.html"))?;
+    let text = String::from_utf8_lossy(&file.data).replace("__V__", &version());
+    Some(Prepared::new(text.into_bytes(), content_type(".html")))
 }
 
 /// The asset path from the URL if it is a plain relative path: no empty, `.`/`..` or hidden

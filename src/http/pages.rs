@@ -1,10 +1,11 @@
 //! The HTML pages: the pupil page (`/`, `/join/{code}`), the teacher console (`/host`), the
 //! projector screen (`/screen/{code}`), the phone remote (`/remote`), and the 404 page.
 //!
-//! Each page is `web/{name}.html` with `__V__` (asset version) and `__CODE__` (the join code
-//! from the URL, already checked to be 6 digits, or empty) filled in, sent `no-cache` with an
-//! ETag and the security headers of [`super::assets`]. A page whose file does not exist (yet)
-//! is a 404, never a build failure.
+//! Each page is `web/{name}.html` with `__V__` (asset version) filled in, prepared once by
+//! [`assets::page`] and sent `no-cache` with its ETag and the security headers of
+//! [`super::assets`] (the CSP names the request's own host). `/join/{code}` and
+//! `/screen/{code}` are the same page for every code: the script reads the code from the
+//! address. A page whose file does not exist (yet) is a 404, never a build failure.
 
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -21,8 +22,8 @@ const NOT_FOUND: &str = "<!doctype html>\n<html lang=\"fr\"><head><meta charset=
 <p><a href=\"/\">Loupe</a></p></main></body></html>\n";
 
 /// Serves `web/{name}.html`, or the 404 page when it does not exist.
-async fn serve(name: &str, code: Option<&str>, headers: &HeaderMap) -> Response {
-    match assets::page(name, code) {
+async fn serve(name: &str, headers: &HeaderMap) -> Response {
+    match assets::page(name) {
         Some(page) => assets::send_page(&page, headers),
         None => not_found().await,
     }
@@ -30,21 +31,21 @@ async fn serve(name: &str, code: Option<&str>, headers: &HeaderMap) -> Response 
 
 /// `GET /`: the pupil page, asking for the join code.
 pub async fn pupil(headers: HeaderMap) -> Response {
-    serve("pupil", None, &headers).await
+    serve("pupil", &headers).await
 }
 
-/// `GET /join/{code}` (the QR code's target): the pupil page with the code filled in; it joins
-/// at once. Anything that is not a 6-digit code is a 404.
+/// `GET /join/{code}` (the QR code's target): the pupil page, which reads the code from the
+/// address and joins at once. Anything that is not a 6-digit code is a 404.
 pub async fn join(Path(code): Path<String>, headers: HeaderMap) -> Response {
     if !is_join_code(&code) {
         return not_found().await;
     }
-    serve("pupil", Some(&code), &headers).await
+    serve("pupil", &headers).await
 }
 
 /// `GET /host`: the teacher console.
 pub async fn host(headers: HeaderMap) -> Response {
-    serve("host", None, &headers).await
+    serve("host", &headers).await
 }
 
 /// `GET /screen/{code}`: the projector view of a session (it authenticates with the screen
@@ -53,12 +54,12 @@ pub async fn screen(Path(code): Path<String>, headers: HeaderMap) -> Response {
     if !is_join_code(&code) {
         return not_found().await;
     }
-    serve("screen", Some(&code), &headers).await
+    serve("screen", &headers).await
 }
 
 /// `GET /remote`: the teacher's phone remote.
 pub async fn remote(headers: HeaderMap) -> Response {
-    serve("remote", None, &headers).await
+    serve("remote", &headers).await
 }
 
 /// Any other address: a small HTML 404 with the same security headers as every page.

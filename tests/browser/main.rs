@@ -6,6 +6,7 @@
 //! `LOUPE_SKIP_BROWSER=1` skips them; a missing Chromium is a failure that says how to install it.
 
 mod a11y;
+mod address;
 mod device;
 mod finish;
 mod harness;
@@ -14,6 +15,7 @@ mod lesson;
 mod pages;
 mod paused;
 mod privacy;
+mod reload;
 mod remote;
 mod run;
 mod storage;

@@ -88,13 +88,19 @@
     return t('chart.count', { n: count, pct: p === null ? 0 : p });
   }
 
-  /** One bar track with its fill (width over `scale`, a number the page may show). */
-  function track(count, scale, cls) {
-    var hidden = count === null || count === undefined;
+  /** The width (in %) of a bar for `count` over `scale`: 0 for a hidden count or no scale, at
+   *  least 1 for a count above 0 (a bar that is there shows). */
+  function barWidth(count, scale) {
+    if (count === null || count === undefined) return 0;
+    var p = pct(count, scale);
+    return p === null ? 0 : Math.max(p, count > 0 ? 1 : 0);
+  }
+
+  /** One bar track with its fill (`width` in %, hidden when the count is). */
+  function track(width, masked, cls) {
     var fill = L.el('span', { 'class': 'bar-fill ' + cls });
-    var p = hidden ? null : pct(count, scale);
-    fill.style.width = (p === null ? 0 : Math.max(p, count > 0 ? 1 : 0)) + '%';
-    return L.el('span', { 'class': 'bar-track' + (hidden ? ' masked' : ''), 'aria-hidden': 'true' }, [fill]);
+    fill.style.width = width + '%';
+    return L.el('span', { 'class': 'bar-track' + (masked ? ' masked' : ''), 'aria-hidden': 'true' }, [fill]);
   }
 
   /** Whether a published round hides anything. */
@@ -104,55 +110,41 @@
     return dist.counts.some(function (c) { return c === null || c === undefined; });
   }
 
+  /** The base of a round's percentages: those who chose an option, or null when its number of
+   *  passes is hidden (then the base is not public and no percentage is shown). */
+  function baseOf(dist) {
+    return dist.passed === null || dist.passed === undefined ? null : dist.answered - dist.passed;
+  }
+
   /**
-   * Result bars. `d` = { options: [text], results: Distribution, second: Distribution|null,
-   * correct: [index]|null }. A Distribution is {answered, passed, counts}: `counts` null when
-   * every option count is hidden, a null count hidden, `passed` null when hidden (then no
-   * percentage is shown, since its base would not be public).
+   * What a results chart shows, worked out before it is drawn. `d` = { options: [text],
+   * results: Distribution, second: Distribution|null, correct: [index]|null }. A Distribution is
+   * {answered, passed, counts}: `counts` null when every option count is hidden, a null count
+   * hidden, `passed` null when hidden (then no percentage is shown, since its base would not be
+   * public). Returns { hidden (no count at all: only the number of answers), two (two votes),
+   * rows: [{ text, correct, cells: [{ label, masked, width, vote }] }] (no cells when hidden),
+   * foot (the line under the chart), legend (say what a hidden count means) }.
    */
-  function bars(d) {
-    var wrap = L.el('div', { 'class': 'chart', 'data-testid': 'bars' });
+  function barsModel(d) {
     var first = d.results || { answered: 0, passed: null, counts: null };
     var second = d.second || null;
     var correct = d.correct || [];
+    var votes = second ? [first, second] : [first];
+    var bases = votes.map(baseOf);
     var hidden = !first.counts && (!second || !second.counts);
-    var votes = [first];
-    if (second) votes.push(second);
-    var bases = votes.map(function (v) {
-      return v.passed === null || v.passed === undefined ? null : v.answered - v.passed;
+    var rows = d.options.map(function (text, i) {
+      var cells = hidden ? [] : votes.map(function (dist, n) {
+        var prefix = second ? t(n ? 'chart.vote2' : 'chart.vote1') + ' ' : '';
+        var c = dist.counts ? dist.counts[i] : null;
+        return {
+          label: prefix + (dist.counts ? countText(c, bases[n]) : t('chart.hidden_short')),
+          masked: c === null || c === undefined,
+          width: barWidth(c, bases[n] === null ? dist.answered : bases[n]),
+          vote: n + 1
+        };
+      });
+      return { text: text, correct: correct.indexOf(i) >= 0, cells: cells };
     });
-    if (hidden) {
-      wrap.appendChild(L.el('p', { 'class': 'status', 'data-testid': 'no-distribution', text: t('chart.hidden') }));
-    }
-    var list = L.el('ol', { 'class': 'bars' + (second ? ' two-votes' : '') });
-    d.options.forEach(function (text, i) {
-      var isCorrect = correct.indexOf(i) >= 0;
-      var row = L.el('li', { 'class': 'bar-row' + (isCorrect ? ' correct' : ''), 'data-testid': 'bar-' + i }, [
-        L.el('span', { 'class': 'bar-head' }, [
-          badge(i),
-          L.el('span', { 'class': 'visually-hidden', text: letter(i) + '. ' }),
-          L.el('span', { 'class': 'bar-text', text: text }),
-          isCorrect ? L.el('span', { 'class': 'correct-mark', 'data-testid': 'correct-mark', text: t('chart.correct') }) : null
-        ])
-      ]);
-      if (!hidden) {
-        var numbers = [];
-        votes.forEach(function (dist, n) {
-          var prefix = second ? t(n ? 'chart.vote2' : 'chart.vote1') + ' ' : '';
-          var c = dist.counts ? dist.counts[i] : null;
-          var label = prefix + (dist.counts ? countText(c, bases[n]) : t('chart.hidden_short'));
-          numbers.push(label);
-          var scale = bases[n] === null ? dist.answered : bases[n];
-          row.appendChild(L.el('span', { 'class': 'bar-line' }, [
-            track(c, scale, 'vote-' + (n + 1) + ' opt-' + (i % 8)),
-            L.el('span', { 'class': 'bar-num' + (c === null || c === undefined ? ' masked' : ''), text: label })
-          ]));
-        });
-        row.appendChild(L.el('span', { 'class': 'visually-hidden', 'data-testid': 'bar-count-' + i, text: numbers.join(' · ') }));
-      }
-      list.appendChild(row);
-    });
-    wrap.appendChild(list);
     var foot = [t('chart.answered', { n: first.answered })];
     if (bases[0] !== null) foot.push(t('chart.passed', { n: first.passed }));
     if (second) {
@@ -160,8 +152,41 @@
         : t('chart.second_answered', { n: second.answered, passed: second.passed }));
     }
     if (!hidden && bases.some(function (b, n) { return b !== null && votes[n].counts; })) foot.push(t('chart.base'));
-    wrap.appendChild(L.el('p', { 'class': 'chart-foot', 'data-testid': 'passed-count', text: foot.join(' · ') }));
-    if (!hidden && votes.some(hidesSome)) {
+    return { hidden: hidden, two: !!second, rows: rows, foot: foot.join(' · '), legend: !hidden && votes.some(hidesSome) };
+  }
+
+  /** Result bars (see barsModel for `d`). */
+  function bars(d) {
+    var m = barsModel(d);
+    var wrap = L.el('div', { 'class': 'chart', 'data-testid': 'bars' });
+    if (m.hidden) {
+      wrap.appendChild(L.el('p', { 'class': 'status', 'data-testid': 'no-distribution', text: t('chart.hidden') }));
+    }
+    var list = L.el('ol', { 'class': 'bars' + (m.two ? ' two-votes' : '') });
+    m.rows.forEach(function (r, i) {
+      var row = L.el('li', { 'class': 'bar-row' + (r.correct ? ' correct' : ''), 'data-testid': 'bar-' + i }, [
+        L.el('span', { 'class': 'bar-head' }, [
+          badge(i),
+          L.el('span', { 'class': 'visually-hidden', text: letter(i) + '. ' }),
+          L.el('span', { 'class': 'bar-text', text: r.text }),
+          r.correct ? L.el('span', { 'class': 'correct-mark', 'data-testid': 'correct-mark', text: t('chart.correct') }) : null
+        ])
+      ]);
+      if (!m.hidden) {
+        r.cells.forEach(function (c) {
+          row.appendChild(L.el('span', { 'class': 'bar-line' }, [
+            track(c.width, c.masked, 'vote-' + c.vote + ' opt-' + (i % 8)),
+            L.el('span', { 'class': 'bar-num' + (c.masked ? ' masked' : ''), text: c.label })
+          ]));
+        });
+        row.appendChild(L.el('span', { 'class': 'visually-hidden', 'data-testid': 'bar-count-' + i,
+          text: r.cells.map(function (c) { return c.label; }).join(' · ') }));
+      }
+      list.appendChild(row);
+    });
+    wrap.appendChild(list);
+    wrap.appendChild(L.el('p', { 'class': 'chart-foot', 'data-testid': 'passed-count', text: m.foot }));
+    if (m.legend) {
       wrap.appendChild(L.el('p', { 'class': 'chart-foot masked-legend', 'data-testid': 'masked-legend', text: t('chart.masked_legend') }));
     }
     return wrap;
@@ -177,30 +202,40 @@
   /** "20–39" for a score range. */
   function rangeLabel(bin) { return bin.from + '–' + bin.to; }
 
+  /** The histogram's drawing area: a 0–100 axis in ten slots. */
+  var HIST = { w: 520, h: 240, left: 10, bottom: 40, top: 26 };
+
   /**
-   * The score histogram: ranges covering 0–100 (ten points wide, wider where small decades were
-   * merged), drawn on a 0–100 axis so a merged range is a wider bar, as an SVG with the same
-   * numbers in its title.
+   * Where each score range goes on the histogram: ranges cover 0–100 (ten points wide, wider
+   * where small decades were merged) on a 0–100 axis, so a merged range is a wider bar; heights
+   * are scaled to the fullest range. Returns [{ x, y, width, height, pupils, label }].
    */
-  function histogram(bins) {
+  function histogramBars(bins) {
     var max = Math.max.apply(null, bins.map(function (b) { return b.pupils; }).concat([1]));
-    var w = 520, h = 240, left = 10, bottom = 40, top = 26, slot = (w - left * 2) / 10;
+    var slot = (HIST.w - HIST.left * 2) / 10;
+    return bins.map(function (b) {
+      var slots = Math.min(9, Math.floor(b.to / 10)) - Math.floor(b.from / 10) + 1;
+      var height = ((HIST.h - HIST.bottom - HIST.top) * b.pupils) / max;
+      return { x: HIST.left + Math.floor(b.from / 10) * slot + 4, y: HIST.h - HIST.bottom - height,
+        width: slots * slot - 8, height: height, pupils: b.pupils, label: rangeLabel(b) };
+    });
+  }
+
+  /** The score histogram (see histogramBars), as an SVG with the same numbers in its title. */
+  function histogram(bins) {
+    var w = HIST.w, h = HIST.h, left = HIST.left, bottom = HIST.bottom;
     var titleId = 'hist-' + Math.random().toString(36).slice(2, 8);
     var root = svg('svg', { viewBox: '0 0 ' + w + ' ' + h, 'class': 'histogram', role: 'img',
       'aria-labelledby': titleId, 'data-testid': 'histogram', focusable: 'false' });
     var described = bins.map(function (b) { return rangeLabel(b) + ': ' + b.pupils; }).join(', ');
     root.appendChild(svg('title', { id: titleId }, t('chart.histogram_title') + ' — ' + described));
     root.appendChild(svg('line', { x1: left, y1: h - bottom, x2: w - left, y2: h - bottom, 'class': 'axis' }));
-    bins.forEach(function (b) {
-      var slots = Math.min(9, Math.floor(b.to / 10)) - Math.floor(b.from / 10) + 1;
-      var bh = ((h - bottom - top) * b.pupils) / max;
-      var x = left + Math.floor(b.from / 10) * slot + 4;
-      var bw = slots * slot - 8;
-      root.appendChild(svg('rect', { x: x, y: h - bottom - bh, width: bw, height: bh, 'class': 'hist-bar' }));
-      root.appendChild(svg('text', { x: x + bw / 2, y: h - bottom - bh - 6, 'class': 'hist-count',
+    histogramBars(bins).forEach(function (b) {
+      root.appendChild(svg('rect', { x: b.x, y: b.y, width: b.width, height: b.height, 'class': 'hist-bar' }));
+      root.appendChild(svg('text', { x: b.x + b.width / 2, y: b.y - 6, 'class': 'hist-count',
         'text-anchor': 'middle' }, b.pupils));
-      root.appendChild(svg('text', { x: x + bw / 2, y: h - bottom + 18, 'class': 'hist-label',
-        'text-anchor': 'middle' }, rangeLabel(b)));
+      root.appendChild(svg('text', { x: b.x + b.width / 2, y: h - bottom + 18, 'class': 'hist-label',
+        'text-anchor': 'middle' }, b.label));
     });
     root.appendChild(svg('text', { x: w / 2, y: h - 4, 'class': 'hist-axis-title', 'text-anchor': 'middle' },
       t('chart.histogram_axis')));
@@ -273,6 +308,9 @@
 
   global.LoupeCharts = {
     letter: letter, num: num, tn: tn, badge: badge, optionList: optionList, bars: bars,
-    histogram: histogram, podium: podium, summary: summary, rangeLabel: rangeLabel
+    histogram: histogram, podium: podium, summary: summary, rangeLabel: rangeLabel,
+    // The rules behind the drawing, for tests/js:
+    pct: pct, countText: countText, barWidth: barWidth, hidesSome: hidesSome, barsModel: barsModel,
+    histogramBars: histogramBars
   };
 })(window);

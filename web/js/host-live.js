@@ -15,6 +15,7 @@
   var L = global.Loupe;
   var H = global.LoupeHost;
   var C = global.LoupeCharts;
+  var Live = global.LoupeLive;
   var t = function (k, v) { return L.t(k, v); };
   var NO_ARRIVALS_AFTER = 30000;
 
@@ -23,44 +24,19 @@
 
   // ---------------------------------------------------------------- helpers
 
-  /** "192.168.1.20:8080" from "http://192.168.1.20:8080/join/123456". */
-  H.shortAddress = function (joinUrl) {
-    if (!joinUrl) return global.location.host;
-    return joinUrl.replace(/^[a-z]+:\/\//i, '').replace(/\/join\/\d{6}$/, '').replace(/\/$/, '');
-  };
+  /** The short address pupils type, from a join link (this page's host when none). */
+  H.shortAddress = function (joinUrl) { return Live.shortAddress(joinUrl, global.location.host); };
 
   /** The question shown now (open, closed, revealed or reviewed), or null. */
-  H.shownId = function () {
-    var p = H.st.phase;
-    return p && p.question ? p.question : null;
-  };
+  H.shownId = function () { return Live.shownId(H.st); };
 
   /** The index of the current (last opened) question, or -1. */
-  H.currentIndex = function () {
-    var st = H.st;
-    if (st.question) return st.question.index;
-    var p = st.phase;
-    if (p && p.stage !== 'review' && typeof p.index === 'number') return p.index;
-    return -1;
-  };
+  H.currentIndex = function () { return Live.currentIndex(H.st); };
 
-  function total() { return (H.st.info && H.st.info.questions) || H.st.order.length || 0; }
+  function total() { return Live.total(H.st); }
 
   /** What "next" does now: [command, label key], or null. */
-  H.nextAction = function () {
-    var p = H.st.phase;
-    if (!p) return null;
-    var last = H.currentIndex() >= total() - 1 && total() > 0;
-    switch (p.stage) {
-      case 'lobby': return ['start', 'host.cmd.start'];
-      case 'intro': return ['next', 'host.cmd.first'];
-      case 'open': return ['close', 'host.cmd.close'];
-      case 'closed': return ['reveal', 'host.cmd.reveal'];
-      case 'revealed':
-      case 'review': return ['next', last ? 'host.cmd.to_summary' : 'host.cmd.next_q'];
-      default: return null;
-    }
-  };
+  H.nextAction = function () { return Live.nextAction(H.st); };
 
   /** Next step: start → question → close → reveal → next … */
   H.next = function () {
@@ -69,13 +45,7 @@
   };
 
   /** The question id of the result before the one shown, or null. */
-  H.previousId = function () {
-    var p = H.st.phase;
-    if (!p || p.stage === 'open' || p.stage === 'lobby' || p.stage === 'finished') return null;
-    var from = p.stage === 'intro' ? H.currentIndex() + 1 : (typeof p.index === 'number' ? p.index : H.currentIndex() + 1);
-    for (var i = from - 1; i >= 0; i--) if (H.st.order[i]) return H.st.order[i];
-    return null;
-  };
+  H.previousId = function () { return Live.previousId(H.st); };
 
   /** Back to the previous result (PageUp / ←). */
   H.back = function () {
@@ -116,16 +86,7 @@
       lobbyTimer = global.setTimeout(H.render, NO_ARRIVALS_AFTER + 50);
     }
     var addr = H.shortAddress(rec.join_url);
-    L.$('#join-address').textContent = addr;
-    var code = L.clear(L.$('#join-code'));
-    code.appendChild(L.el('span', { text: rec.code.slice(0, 3) }));
-    code.appendChild(L.el('span', { text: rec.code.slice(3) }));
-    code.setAttribute('aria-label', rec.code.split('').join(' '));
-    var img = L.$('#join-qr');
-    var src = L.qrSrc(rec.code, st.ticket);
-    if (img.getAttribute('src') !== src) img.setAttribute('src', src);
-    img.setAttribute('alt', t('host.lobby.qr_alt', { address: addr, code: rec.code }));
-    L.$('#presence').textContent = C.tn('host.lobby.presence', st.presence.connected);
+    Live.renderJoin(rec.code, addr, st.ticket, st.presence.connected);
     var help = L.$('#no-arrivals');
     var wasHidden = help.hidden;
     help.hidden = !(st.presence.joined === 0 && Date.now() - lobbySince >= NO_ARRIVALS_AFTER);
@@ -149,14 +110,8 @@
   }
 
   function renderTimer() {
-    var el = L.$('#timer');
-    var left = H.timeLeft();
     var open = H.st.phase && H.st.phase.stage === 'open';
-    el.hidden = left === null || !open;
-    if (left === null) return;
-    var s = Math.ceil(left / 1000);
-    el.textContent = t('host.run.timer', { time: Math.floor(s / 60) + ':' + ('0' + (s % 60)).slice(-2) });
-    el.classList.toggle('low', s <= 10);
+    Live.renderTimer(L.$('#timer'), open ? H.timeLeft() : null);
   }
 
   function body(st, id) {
@@ -188,8 +143,7 @@
     }
     var qm = st.question;
     if (qm && qm.question === id && qm.scale) {
-      box.appendChild(L.el('p', { 'class': 'hint', 'data-testid': 'scale-legend',
-        text: t('host.run.scale', { min: qm.scale.min, min_label: qm.scale.min_label, max: qm.scale.max, max_label: qm.scale.max_label }) }));
+      box.appendChild(L.el('p', { 'class': 'hint', 'data-testid': 'scale-legend', text: Live.scaleText(qm.scale) }));
     }
   }
 

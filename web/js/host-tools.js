@@ -17,6 +17,7 @@
   var L = global.Loupe;
   var H = global.LoupeHost;
   var C = global.LoupeCharts;
+  var Live = global.LoupeLive;
   var t = function (k, v) { return L.t(k, v); };
 
   var privateOpen = false;
@@ -68,38 +69,8 @@
 
   function renderPrivate(st) {
     if (!privateOpen || st.view !== 'run') return;
-    var id = H.shownId() || (st.question && st.question.question);
-    var f = id ? st.facilitator[id] : null;
-    var q = (id && st.questions[id]) || {};
-    var key = L.clear(L.$('#private-key'));
-    var notes = L.clear(L.$('#private-notes'));
-    var ql = (st.info && st.info.lang) || null;
-    if (!f) {
-      key.appendChild(L.el('p', { 'class': 'hint', text: t('host.private.none') }));
-    } else {
-      key.appendChild(L.el('h3', { text: t('host.private.key') }));
-      var opts = q.options || [];
-      var list = L.el('ul', { 'class': 'key-list' });
-      if (f.correct && f.correct.length) {
-        f.correct.forEach(function (i) {
-          list.appendChild(L.el('li', { text: C.letter(i) + '. ' + (opts[i] || '') + ' — ' + t('host.q.correct') }));
-        });
-      } else if (f.points && f.points.some(function (p) { return p !== null && p !== undefined; })) {
-        f.points.forEach(function (p, i) {
-          if (p === null || p === undefined) return;
-          list.appendChild(L.el('li', { text: C.letter(i) + '. ' + (opts[i] || '') + ' — ' + t('host.q.points', { n: p }) }));
-        });
-      } else {
-        list.appendChild(L.el('li', { text: t('host.private.opinion') }));
-      }
-      key.appendChild(list);
-      [['host.notes.prompt', f.prompt], ['host.notes.key_fact', f.key_fact], ['host.notes.tip', f.tip],
-        ['host.notes.explanation', f.explanation], ['host.notes.source', f.source]].forEach(function (p) {
-        if (p[1]) notes.appendChild(L.el('p', {}, [L.el('strong', { text: t(p[0]) + ' ' }), L.el('span', { lang: ql, text: p[1] })]));
-      });
-    }
-    L.$('#private-help').textContent = st.help ? C.tn('host.private.help', st.help) + ' ' + t('host.private.help_what')
-      : t('host.private.help_none');
+    Live.renderNotes(st, Live.notesId(st), L.$('#private-key'), L.$('#private-notes'));
+    L.$('#private-help').textContent = Live.helpText(st.help);
   }
 
   // ---------------------------------------------------------------- players (challenge mode)

@@ -1,9 +1,11 @@
 /* Loupe teacher console (/host): shared state, storage of this browser's sessions, language,
- * the host WebSocket, and the routing between views. The views live in host-lib.js (library and
- * preparation), host-live.js (lobby, running quiz), host-tools.js (shortcuts, private notes),
- * host-remote.js (phone remote pairing and devices), host-end.js (summary, exports, past
- * sessions) and host-past.js (how long this browser keeps them, the shared-computer question,
- * forgetting them all). ES2017 at most; text is always inserted as text.
+ * the host WebSocket, and the routing between views. What the console shares with the phone
+ * remote and the projector (the state the messages build, the next step, the timer) is in
+ * live.js. The views live in host-lib.js (library and preparation), host-live.js (lobby,
+ * running quiz), host-tools.js (shortcuts, private notes), host-remote.js (phone remote pairing
+ * and devices), host-end.js (summary, exports, past sessions) and host-past.js (how long this
+ * browser keeps them, the shared-computer question, forgetting them all). ES2017 at most; text
+ * is always inserted as text.
  *
  * The console assumes it is MIRRORED on the projector: notes, answer keys and the "talk to an
  * adult" count stay hidden until asked for (N), behind a visible warning.
@@ -31,6 +33,7 @@
   'use strict';
 
   var L = global.Loupe;
+  var Live = global.LoupeLive;
   var DICTS = ['common', 'host'];
   var MAX_PAST = 50;
 
@@ -40,14 +43,12 @@
     afterLang: []
   };
 
+  /** A fresh console state: the session as live.js follows it, and the console's own fields. */
   function fresh() {
-    return {
-      session: null, info: null, conn: null, connState: null, phase: null,
-      questions: {}, order: [], question: null, facilitator: {}, answers: null,
-      results: {}, reveals: {}, presence: { connected: 0, joined: 0 }, help: 0, helpNew: 0,
-      players: [], summary: null, preview: null, ended: false, past: null, view: null,
-      ticket: null, devices: null, endReason: null
-    };
+    return Live.state({
+      session: null, conn: null, connState: null, players: [], preview: null, ended: false,
+      past: null, view: null, ticket: null, devices: null, endReason: null
+    });
   }
 
   // ---------------------------------------------------------------- storage
@@ -377,93 +378,38 @@
 
   function onMessage(msg) {
     var st = H.st;
-    switch (msg.type) {
-      case 'phase':
-        st.phase = msg;
-        if (msg.question && typeof msg.index === 'number') st.order[msg.index] = msg.question;
-        break;
-      case 'question':
-        st.question = msg;
-        st.order[msg.index] = msg.question;
-        st.questions[msg.question] = {
-          text: msg.text, index: msg.index,
-          options: msg.options.map(function (o) { return o.text; })
-        };
-        if (msg.round === 1) { delete st.results[msg.question]; delete st.reveals[msg.question]; }
-        st.answers = null;
-        H.timerFrom(msg.time_left_ms, false);
-        if (H.onNewQuestion) H.onNewQuestion(msg);
-        break;
-      case 'facilitator':
-        st.facilitator[msg.question] = msg;
-        break;
-      case 'timer':
-        H.timerFrom(msg.time_left_ms, msg.paused);
-        break;
-      case 'answers':
-        st.answers = msg;
-        break;
-      case 'presence':
-        st.presence = { connected: msg.connected, joined: msg.joined };
-        break;
-      case 'results':
-        st.results[msg.question] = msg;
-        if (!st.questions[msg.question]) st.questions[msg.question] = { text: '', options: msg.options };
-        break;
-      case 'reveal':
-        st.reveals[msg.question] = msg;
-        break;
-      case 'summary':
-        st.summary = msg;
-        break;
-      case 'players':
-        st.players = msg.players || [];
-        break;
-      case 'help_requests':
-        st.help = msg.total;
-        st.helpNew += msg.new;
-        break;
-      case 'devices':
-        st.devices = msg;
-        if (H.onDevices) H.onDevices(msg);
-        break;
-      case 'ended':
-        st.ended = true;
-        st.endReason = msg.reason || null;
-        H.markEnded(st.endReason);
-        if (st.endReason === 'max_life') H.notice(H.endReasonText(st.session), 'error');
-        break;
-      case 'error':
-        if (msg.in_reply_to !== 'hello') H.notice(H.errorText(msg.code), 'warn');
-        return;
-      default:
-        return;
+    if (Live.apply(st, msg, Date.now())) {
+      // A new question: the answer key of the last one must not stay on the wall.
+      if (msg.type === 'question' && H.onNewQuestion) H.onNewQuestion(msg);
+    } else {
+      switch (msg.type) {
+        case 'players':
+          st.players = msg.players || [];
+          break;
+        case 'devices':
+          st.devices = msg;
+          if (H.onDevices) H.onDevices(msg);
+          break;
+        case 'ended':
+          st.ended = true;
+          st.endReason = msg.reason || null;
+          H.markEnded(st.endReason);
+          if (st.endReason === 'max_life') H.notice(H.endReasonText(st.session), 'error');
+          break;
+        case 'error':
+          if (msg.in_reply_to !== 'hello') H.notice(H.errorText(msg.code), 'warn');
+          return;
+        default:
+          return;
+      }
     }
     var want = viewForPhase();
     if (st.view !== want && !(st.view === 'end' && st.ended)) H.show(want);
     else H.render();
   }
 
-  // ---------------------------------------------------------------- timer
-
-  H.timer = { endsAt: null, left: null, paused: false };
-
-  /** Sets the question timer from a server value (milliseconds left, or none). */
-  H.timerFrom = function (leftMs, paused) {
-    if (leftMs === undefined || leftMs === null) {
-      H.timer = { endsAt: null, left: null, paused: false };
-    } else {
-      H.timer = { endsAt: paused ? null : Date.now() + leftMs, left: leftMs, paused: !!paused };
-    }
-  };
-
-  /** Milliseconds left on the timer, or null when untimed. */
-  H.timeLeft = function () {
-    var tm = H.timer;
-    if (tm.left === null) return null;
-    if (tm.paused || tm.endsAt === null) return tm.left;
-    return Math.max(0, tm.endsAt - Date.now());
-  };
+  /** Milliseconds left on the question timer, or null when untimed. */
+  H.timeLeft = function () { return Live.timeLeft(H.st.timer, Date.now()); };
 
   // ---------------------------------------------------------------- boot
 

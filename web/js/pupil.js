@@ -1,5 +1,6 @@
 /* Loupe pupil page, logic: join with a code, follow the session, answer (or pass), resume after
- * a drop, the private result, help, and wiping what the phone kept. Drawing is in pupil-view.js.
+ * a drop, the private result, help, and wiping what the phone kept. Drawing is in pupil-view.js,
+ * the rules of an answer on its way (and of a closed connection) in pupil-rules.js.
  * ES2017 at most. Stored on the phone under `loupe.*`, each per join code: the resume token, the
  * answer counter, an answer not yet acknowledged, the last question, the pseudonym and when the
  * phone joined ("the pupil's place"). A shared tablet keeps none of it once the session is over:
@@ -14,12 +15,10 @@
   var L = global.Loupe;
   var $ = L.$, t = L.t, store = L.store;
   var P = L.pupil = L.pupil || {};
+  var R = P.rules;
   var DICTS = ['common', 'pupil'];
   /** What a pupil's place is made of, per join code. */
   var PLACE = ['token.', 'seq.', 'pending.', 'q.', 'name.', 'since.'];
-  /** A place left on a device whose page was not opened again is forgotten after a day (a
-   *  session lives 12 h by default). */
-  var PLACE_MAX_MS = 24 * 3600 * 1000;
 
   var S = P.S = {
     code: null, conn: null, session: null, name: null, token: null,
@@ -36,18 +35,13 @@
   function saveJSON(key, value) {
     if (value === null) store.remove(key); else store.set(key, JSON.stringify(value));
   }
-  function qKey(question, round) { return question + '#' + round; }
-
   /** The join codes this device keeps a place for. */
   function storedCodes() {
-    var codes = [];
+    var keys = [];
     try {
-      for (var i = 0; i < global.localStorage.length; i++) {
-        var m = /^loupe\.(token|seq|pending|q|name|since)\.([0-9]{6})$/.exec(global.localStorage.key(i) || '');
-        if (m && codes.indexOf(m[2]) < 0) codes.push(m[2]);
-      }
+      for (var i = 0; i < global.localStorage.length; i++) keys.push(global.localStorage.key(i));
     } catch (e) { /* storage disabled: nothing kept */ }
-    return codes;
+    return R.placeCodes(keys);
   }
 
   /** Forgets this device's place in session `code`. */
@@ -64,20 +58,12 @@
   /** Forgets places older than a day, or from before places were dated, except `keep`'s. */
   function forgetOldPlaces(keep) {
     storedCodes().forEach(function (c) {
-      var since = parseInt(store.get('since.' + c), 10);
-      if (c !== keep && !(since > 0 && Date.now() - since < PLACE_MAX_MS)) forgetPlace(c);
+      if (c !== keep && R.placeExpired(parseInt(store.get('since.' + c), 10), Date.now())) forgetPlace(c);
     });
   }
 
   /** The pupil's latest acknowledged answer to `question` (any round, the latest wins). */
-  P.ackFor = function (question) {
-    var best = null;
-    Object.keys(S.acks).forEach(function (k) {
-      var a = S.acks[k];
-      if (a.question === question && (!best || a.round >= best.round)) best = a;
-    });
-    return best;
-  };
+  P.ackFor = function (question) { return R.latestAck(S.acks, question); };
 
   /** The question message for `id`, from memory or from the copy kept for a reload. */
   P.questionById = function (id) {
@@ -87,15 +73,11 @@
   };
 
   P.currentAck = function () {
-    return S.q ? S.acks[qKey(S.q.question, S.q.round)] || null : null;
+    return S.q ? S.acks[R.ackKey(S.q.question, S.q.round)] || null : null;
   };
 
   /** Whether the ticked options are those last sent (acknowledged or on their way). */
-  P.sameDraft = function () {
-    var a = S.pending || P.currentAck();
-    var sent = a && a.choice && a.choice.options ? a.choice.options.slice().sort() : null;
-    return !!sent && sent.join() === S.draft.slice().sort().join();
-  };
+  P.sameDraft = function () { return R.sameChoice(S.pending || P.currentAck(), S.draft); };
 
   // ------------------------------------------------------------ joining and leaving
 
@@ -200,16 +182,16 @@
   }
 
   function onPhase(msg) {
-    var changed = msg.stage !== S.stage || (msg.question || null) !== S.phaseQ;
+    var changed = R.phaseChanged(S.stage, S.phaseQ, msg);
     S.stage = msg.stage;
     S.paused = !!msg.paused;
     S.phaseQ = msg.question || null;
     if (changed && msg.stage !== 'revealed') S.reveal = null;
     if (changed) S.note = null;
     if (S.stage !== 'open') P.stopTimer();
+    // Resumed after a pause: an answer kept while paused goes now, with its client_seq.
     var p = S.pending;
-    if (!changed && S.stage === 'open' && !S.paused && p && S.q && p.question === S.q.question &&
-        p.round === S.q.round && S.conn) {
+    if (!changed && S.stage === 'open' && !S.paused && R.answers(p, S.q) && S.conn) {
       S.note = null;
       S.conn.send(p);
     }
@@ -225,7 +207,7 @@
     // An answer sent but never acknowledged (the connection dropped): send it again with the
     // same client_seq; the server records it now or acknowledges it again, never twice.
     var p = S.pending;
-    if (p && p.question === msg.question && p.round === msg.round) S.conn.send(p);
+    if (R.answers(p, msg)) S.conn.send(p);
     else if (p) setPending(null);
     if (S.stage === 'open') P.render(isNew);
   }
@@ -238,12 +220,9 @@
   }
 
   function onAck(msg) {
-    S.acks[qKey(msg.question, msg.round)] = msg;
+    S.acks[R.ackKey(msg.question, msg.round)] = msg;
     S.seq = Math.max(S.seq, msg.client_seq);
-    var p = S.pending;
-    if (p && p.question === msg.question && p.round === msg.round && p.client_seq <= msg.client_seq) {
-      setPending(null);
-    }
+    if (R.settles(S.pending, msg)) setPending(null);
     S.note = null;
     // After a reload, the ticks of a multiple-choice answer come back from the server's ack.
     if (S.q && S.q.question === msg.question && msg.choice && msg.choice.options && !S.draft.length) {
@@ -255,20 +234,21 @@
   function onError(msg) {
     var p = S.pending;
     if (msg.in_reply_to !== 'answer' || !p) return;
-    if (msg.code === 'busy') {
+    var then = R.afterError(msg.code);
+    if (then === 'retry') {
       global.setTimeout(function () { if (S.pending === p && S.conn) S.conn.send(p); }, 800);
       return;
     }
     // Paused (after a server restart, or a tap that crossed the pause): the answer is kept and
     // goes again, with the same client_seq, as soon as the session resumes (see onPhase).
-    if (msg.code === 'paused') {
+    if (then === 'keep') {
       S.note = function () { return t('q.paused.kept'); };
       P.updateQuestion();
       return;
     }
     setPending(null);
-    if (msg.code === 'question_not_open' || msg.code === 'too_late') S.note = function () { return t('q.closed.late'); };
-    else if (msg.code !== 'rate_limited') S.note = function () { return t('err.generic'); };
+    if (then === 'late') S.note = function () { return t('q.closed.late'); };
+    else if (then === 'failed') S.note = function () { return t('err.generic'); };
     P.updateQuestion();
   }
 
@@ -292,22 +272,14 @@
     }
     // Closed for good.
     P.setConn(null);
-    var code = detail && detail.code;
-    var err = detail && detail.error && detail.error.code;
-    if (code === 4000) { forgetAllPlaces(); stopWith('ended'); return; }
-    if (code === 4001) { stopWith('replaced'); return; }
-    if (code === 4002) { forgetPlace(S.code); stopWith('removed'); return; }
-    var says = function () { return t('err.generic'); };
-    if (code === 4004 || err === 'unknown_session') says = function () { return t('err.unknown'); };
-    else if (err === 'lobby_locked') says = function () { return t('err.locked'); };
-    else if (err === 'session_full') says = function () { return t('err.full'); };
-    else if (err === 'session_finished') says = function () { return t('err.finished'); };
-    else if (err === 'bad_token') says = function () { return t('err.token'); };
-    else if (code === 4005) says = function () { return t('err.version'); };
+    var then = R.afterClose(detail && detail.code, detail && detail.error && detail.error.code);
+    if (then.stop === 'ended') { forgetAllPlaces(); stopWith('ended'); return; }
+    if (then.stop === 'replaced') { stopWith('replaced'); return; }
+    if (then.stop === 'removed') { forgetPlace(S.code); stopWith('removed'); return; }
     // Refused for good (gone, wrong token, locked, full, finished): nothing of this place is of
     // use any more, so a shared tablet keeps none of it.
     forgetPlace(S.code);
-    resetToJoin(says, $('#code').value);
+    resetToJoin(function () { return t(then.refused); }, $('#code').value);
   }
 
   // ------------------------------------------------------------ answering
@@ -319,7 +291,7 @@
 
   /** The next client_seq: higher than any used on this phone for this code, even after a reload. */
   function nextSeq() {
-    S.seq = Math.max(S.seq, parseInt(store.get('seq.' + S.code), 10) || 0) + 1;
+    S.seq = R.nextSeq(S.seq, parseInt(store.get('seq.' + S.code), 10));
     store.set('seq.' + S.code, String(S.seq));
     return S.seq;
   }

@@ -22,15 +22,13 @@
 
   var L = global.Loupe;
   var C = global.LoupeCharts;
+  var Live = global.LoupeLive;
   var t = function (k, v) { return L.t(k, v); };
   var DICTS = ['common', 'host'];
   var KEY = 'loupe.remote';
 
-  var R = {
-    pairing: null, conn: null, connState: null, info: null, phase: null, question: null,
-    facilitator: {}, options: {}, texts: {}, order: [], answers: null, presence: { connected: 0, joined: 0 },
-    help: 0, results: {}, notes: false, view: 'claiming', expired: null, timer: { endsAt: null, left: null, paused: false }
-  };
+  /** The session as live.js follows it, and the remote's own fields. */
+  var R = Live.state({ pairing: null, conn: null, connState: null, notes: false, view: 'claiming', expired: null });
 
   // ---------------------------------------------------------------- storage (this tab only)
 
@@ -51,44 +49,9 @@
 
   // ---------------------------------------------------------------- rendering
 
-  function total() { return (R.info && R.info.questions) || 0; }
+  function total() { return Live.total(R); }
 
-  function currentIndex() {
-    var p = R.phase;
-    if (p && typeof p.current === 'number') return p.current;
-    if (R.question) return R.question.index;
-    return p && p.stage !== 'review' && typeof p.index === 'number' ? p.index : -1;
-  }
-
-  function nextAction() {
-    var p = R.phase;
-    if (!p) return null;
-    var last = total() > 0 && currentIndex() >= total() - 1;
-    switch (p.stage) {
-      case 'lobby': return ['start', 'host.cmd.start'];
-      case 'intro': return ['next', 'host.cmd.first'];
-      case 'open': return ['close', 'host.cmd.close'];
-      case 'closed': return ['reveal', 'host.cmd.reveal'];
-      case 'revealed':
-      case 'review': return ['next', last ? 'host.cmd.to_summary' : 'host.cmd.next_q'];
-      default: return null;
-    }
-  }
-
-  function previousId() {
-    var p = R.phase;
-    if (!p || ['open', 'lobby', 'finished', 'intro'].indexOf(p.stage) >= 0) return null;
-    var from = typeof p.index === 'number' ? p.index : currentIndex() + 1;
-    for (var i = from - 1; i >= 0; i--) if (R.order[i]) return R.order[i];
-    return null;
-  }
-
-  function timeLeft() {
-    var tm = R.timer;
-    if (tm.left === null) return null;
-    if (tm.paused || tm.endsAt === null) return tm.left;
-    return Math.max(0, tm.endsAt - Date.now());
-  }
+  function timeLeft() { return Live.timeLeft(R.timer, Date.now()); }
 
   function renderNotes() {
     var box = L.$('#r-notes');
@@ -96,46 +59,12 @@
     L.$('#r-notes-toggle').setAttribute('aria-expanded', R.notes ? 'true' : 'false');
     L.$('#r-notes-toggle').textContent = t(R.notes ? 'remote.notes_hide' : 'remote.notes_show');
     if (!R.notes) return;
-    var p = R.phase;
-    var id = (p && p.question) || (R.question && R.question.question);
-    var f = id ? R.facilitator[id] : null;
-    var key = L.clear(L.$('#r-key'));
-    var body = L.clear(L.$('#r-notes-body'));
-    if (!f) {
-      key.appendChild(L.el('p', { 'class': 'hint', text: t('host.private.none') }));
-      return;
-    }
-    var opts = R.options[id] || [];
-    var list = L.el('ul', { 'class': 'key-list' });
-    if (f.correct && f.correct.length) {
-      f.correct.forEach(function (i) {
-        list.appendChild(L.el('li', { text: C.letter(i) + '. ' + (opts[i] || '') + ' — ' + t('host.q.correct') }));
-      });
-    } else if (f.points && f.points.some(function (x) { return x !== null && x !== undefined; })) {
-      f.points.forEach(function (x, i) {
-        if (x !== null && x !== undefined) {
-          list.appendChild(L.el('li', { text: C.letter(i) + '. ' + (opts[i] || '') + ' — ' + t('host.q.points', { n: x }) }));
-        }
-      });
-    } else {
-      list.appendChild(L.el('li', { text: t('host.private.opinion') }));
-    }
-    key.appendChild(L.el('h3', { text: t('host.private.key') }));
-    key.appendChild(list);
-    [['host.notes.prompt', f.prompt], ['host.notes.key_fact', f.key_fact], ['host.notes.tip', f.tip],
-      ['host.notes.explanation', f.explanation], ['host.notes.source', f.source]].forEach(function (n) {
-      if (n[1]) body.appendChild(L.el('p', {}, [L.el('strong', { text: t(n[0]) + ' ' }), L.el('span', { lang: R.info ? R.info.lang : null, text: n[1] })]));
-    });
+    Live.renderNotes(R, Live.notesId(R), L.$('#r-key'), L.$('#r-notes-body'));
   }
 
   function renderTimer() {
-    var el = L.$('#r-timer');
-    var left = timeLeft();
     var open = R.phase && R.phase.stage === 'open';
-    el.hidden = left === null || !open;
-    if (el.hidden) return;
-    var s = Math.ceil(left / 1000);
-    el.textContent = t('host.run.timer', { time: Math.floor(s / 60) + ':' + ('0' + (s % 60)).slice(-2) });
+    Live.renderTimer(L.$('#r-timer'), open ? timeLeft() : null);
   }
 
   function renderMain() {
@@ -149,7 +78,7 @@
     }
     L.$('#r-stage').textContent = stage;
     var id = p && p.question;
-    L.$('#r-q').textContent = (id && R.texts[id]) || '';
+    L.$('#r-q').textContent = (id && R.questions[id] && R.questions[id].text) || '';
     if (R.info && R.info.lang) L.$('#r-q').setAttribute('lang', R.info.lang);
     L.$('#r-paused').hidden = !(p && p.paused);
     var a = R.answers;
@@ -163,9 +92,9 @@
     }
     L.$('#r-presence').textContent = p && p.stage !== 'lobby' ? C.tn('host.lobby.presence', R.presence.connected) : '';
     var help = L.$('#r-help');
-    help.textContent = R.help ? C.tn('host.private.help', R.help) + ' ' + t('host.private.help_what') : t('host.private.help_none');
+    help.textContent = Live.helpText(R.help);
     help.className = 'status' + (R.help ? ' warn' : '');
-    var act = nextAction();
+    var act = Live.nextAction(R);
     var next = L.$('#r-next');
     next.textContent = act ? t(act[1]) : t('host.cmd.next_q');
     next.disabled = !act || !online;
@@ -175,7 +104,7 @@
     pause.textContent = t(p && p.paused ? 'host.cmd.resume' : 'host.cmd.pause');
     pause.setAttribute('aria-pressed', p && p.paused ? 'true' : 'false');
     pause.disabled = !online || s === 'lobby' || s === 'finished';
-    L.$('#r-back').disabled = !online || !previousId();
+    L.$('#r-back').disabled = !online || !Live.previousId(R);
     L.$('#r-add-time').disabled = !online || s !== 'open' || timeLeft() === null;
     L.$('#r-finish').disabled = !online || s === 'finished';
     var finished = s === 'finished';
@@ -211,7 +140,7 @@
     var s = R.connState;
     c.hidden = !R.conn || !s || R.view !== 'main';
     if (!c.hidden) {
-      c.className = 'status conn' + (s === 'open' ? ' ok' : s === 'blocked' || s === 'closed' ? ' error' : ' warn');
+      c.className = Live.connClass(s);
       c.textContent = t('host.conn.' + s);
     }
     document.title = t('remote.page_title');
@@ -229,46 +158,22 @@
   // ---------------------------------------------------------------- connection
 
   function onMessage(msg) {
-    switch (msg.type) {
-      case 'pairing_waiting':
-        R.pairing.device = msg.device;
-        session(false, R.pairing);
-        R.view = 'waiting';
-        break;
-      case 'phase':
-        R.phase = msg;
-        if (msg.question && typeof msg.index === 'number') { R.order[msg.index] = msg.question; saveOrder(); }
-        break;
-      case 'question':
-        R.question = msg;
-        R.order[msg.index] = msg.question;
-        saveOrder();
-        R.texts[msg.question] = msg.text;
-        R.options[msg.question] = msg.options.map(function (o) { return o.text; });
-        R.answers = null;
-        R.timer = msg.time_left_ms === undefined || msg.time_left_ms === null
-          ? { endsAt: null, left: null, paused: false }
-          : { endsAt: Date.now() + msg.time_left_ms, left: msg.time_left_ms, paused: false };
-        break;
-      case 'timer':
-        R.timer = msg.time_left_ms === undefined || msg.time_left_ms === null
-          ? { endsAt: null, left: null, paused: false }
-          : { endsAt: msg.paused ? null : Date.now() + msg.time_left_ms, left: msg.time_left_ms, paused: !!msg.paused };
-        break;
-      case 'facilitator': R.facilitator[msg.question] = msg; break;
-      case 'answers': R.answers = msg; break;
-      case 'presence': R.presence = msg; break;
-      case 'results':
-        R.results[msg.question] = msg;
-        if (!R.options[msg.question]) R.options[msg.question] = msg.options;
-        break;
-      case 'help_requests': R.help = msg.total; break;
-      case 'summary': R.summary = msg; break;
-      case 'ended': R.view = 'ended'; session(false, null); break;
-      case 'error':
-        if (msg.in_reply_to !== 'hello') notice(t('host.err.' + (['wrong_phase', 'no_timer', 'busy'].indexOf(msg.code) >= 0 ? msg.code : 'other')));
-        return;
-      default: return;
+    if (Live.apply(R, msg, Date.now())) {
+      // The order of the questions survives a reload of this tab, for "previous".
+      if (msg.type === 'phase' || msg.type === 'question') saveOrder();
+    } else {
+      switch (msg.type) {
+        case 'pairing_waiting':
+          R.pairing.device = msg.device;
+          session(false, R.pairing);
+          R.view = 'waiting';
+          break;
+        case 'ended': R.view = 'ended'; session(false, null); break;
+        case 'error':
+          if (msg.in_reply_to !== 'hello') notice(t('host.err.' + (['wrong_phase', 'no_timer', 'busy'].indexOf(msg.code) >= 0 ? msg.code : 'other')));
+          return;
+        default: return;
+      }
     }
     render();
   }
@@ -339,7 +244,7 @@
       setLang(next);
     });
     L.$('#r-next').addEventListener('click', function () {
-      var a = nextAction();
+      var a = Live.nextAction(R);
       if (a) send({ type: a[0] });
     });
     L.$('#r-reveal').addEventListener('click', function () { send({ type: 'reveal' }); });
@@ -347,7 +252,7 @@
       send({ type: R.phase && R.phase.paused ? 'resume' : 'pause' });
     });
     L.$('#r-back').addEventListener('click', function () {
-      var id = previousId();
+      var id = Live.previousId(R);
       if (id) send({ type: 'show_results', question: id });
     });
     L.$('#r-add-time').addEventListener('click', function () { send({ type: 'add_time' }); });

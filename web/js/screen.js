@@ -18,16 +18,14 @@
 
   var L = global.Loupe;
   var C = global.LoupeCharts;
+  var Live = global.LoupeLive;
   var t = function (k, v) { return L.t(k, v); };
   var DICTS = ['common', 'host'];
 
   var code = '';
-  var S = {
-    conn: null, connState: null, info: null, phase: null, question: null, answers: null,
-    results: {}, reveals: {}, presence: { connected: 0, joined: 0 }, summary: null,
-    ended: false, noToken: null, texts: {}, timer: { endsAt: null, left: null, paused: false },
-    ticket: null
-  };
+  /** The session as live.js follows it, and the projector's own fields (`texts`: question
+   *  texts kept for a reload, as the results of a question shown before carry none). */
+  var S = Live.state({ conn: null, connState: null, ended: false, noToken: null, texts: {}, ticket: null });
 
   // ---------------------------------------------------------------- question texts (survive a reload)
 
@@ -43,43 +41,18 @@
 
   // ---------------------------------------------------------------- rendering
 
-  function total() { return (S.info && S.info.questions) || 0; }
+  function total() { return Live.total(S); }
 
   function shortAddress() {
-    var url = L.store.get('screen.' + code + '.url');
-    if (!url) return global.location.host;
-    return url.replace(/^[a-z]+:\/\//i, '').replace(/\/join\/\d{6}$/, '').replace(/\/$/, '');
-  }
-
-  function timeLeft() {
-    var tm = S.timer;
-    if (tm.left === null) return null;
-    if (tm.paused || tm.endsAt === null) return tm.left;
-    return Math.max(0, tm.endsAt - Date.now());
+    return Live.shortAddress(L.store.get('screen.' + code + '.url'), global.location.host);
   }
 
   function renderTimer() {
-    var el = L.$('#sq-timer');
-    var left = timeLeft();
-    el.hidden = left === null;
-    if (left === null) return;
-    var s = Math.ceil(left / 1000);
-    el.textContent = t('host.run.timer', { time: Math.floor(s / 60) + ':' + ('0' + (s % 60)).slice(-2) });
-    el.classList.toggle('low', s <= 10);
+    Live.renderTimer(L.$('#sq-timer'), Live.timeLeft(S.timer, Date.now()));
   }
 
   function renderLobby() {
-    var addr = shortAddress();
-    L.$('#join-address').textContent = addr;
-    var c = L.clear(L.$('#join-code'));
-    c.appendChild(L.el('span', { text: code.slice(0, 3) }));
-    c.appendChild(L.el('span', { text: code.slice(3) }));
-    c.setAttribute('aria-label', code.split('').join(' '));
-    var img = L.$('#join-qr');
-    var src = L.qrSrc(code, S.ticket);
-    if (img.getAttribute('src') !== src) img.setAttribute('src', src);
-    img.setAttribute('alt', t('host.lobby.qr_alt', { address: addr, code: code }));
-    L.$('#presence').textContent = C.tn('host.lobby.presence', S.presence.connected);
+    Live.renderJoin(code, shortAddress(), S.ticket, S.presence.connected);
   }
 
   function renderIntro() {
@@ -103,8 +76,7 @@
       L.clear(box);
       box.appendChild(C.optionList(q.options.map(function (o) { return o.text; })));
       if (q.scale) {
-        box.appendChild(L.el('p', { 'class': 'hint', 'data-testid': 'scale-legend',
-          text: t('host.run.scale', { min: q.scale.min, min_label: q.scale.min_label, max: q.scale.max, max_label: q.scale.max_label }) }));
+        box.appendChild(L.el('p', { 'class': 'hint', 'data-testid': 'scale-legend', text: Live.scaleText(q.scale) }));
       }
     }
     var a = S.answers;
@@ -194,7 +166,7 @@
     var s = S.connState;
     c.hidden = !s || s === 'open' || S.ended;
     if (!c.hidden) {
-      c.className = 'status conn' + (s === 'blocked' || s === 'closed' ? ' error' : ' warn');
+      c.className = Live.connClass(s);
       c.textContent = t('host.conn.' + s);
     }
     document.title = (S.info && S.info.title ? S.info.title + ' · ' : '') + 'Loupe';
@@ -203,29 +175,12 @@
   // ---------------------------------------------------------------- connection
 
   function onMessage(msg) {
-    switch (msg.type) {
-      case 'phase': S.phase = msg; break;
-      case 'question':
-        S.question = msg;
-        S.answers = null;
-        saveText(msg.question, msg.text);
-        if (msg.round === 1) { delete S.results[msg.question]; delete S.reveals[msg.question]; }
-        S.timer = msg.time_left_ms === undefined || msg.time_left_ms === null
-          ? { endsAt: null, left: null, paused: false }
-          : { endsAt: Date.now() + msg.time_left_ms, left: msg.time_left_ms, paused: false };
-        break;
-      case 'timer':
-        S.timer = msg.time_left_ms === undefined || msg.time_left_ms === null
-          ? { endsAt: null, left: null, paused: false }
-          : { endsAt: msg.paused ? null : Date.now() + msg.time_left_ms, left: msg.time_left_ms, paused: !!msg.paused };
-        break;
-      case 'answers': S.answers = msg; break;
-      case 'presence': S.presence = msg; break;
-      case 'results': S.results[msg.question] = msg; break;
-      case 'reveal': S.reveals[msg.question] = msg; break;
-      case 'summary': S.summary = msg; break;
-      case 'ended': S.ended = true; break;
-      default: return;
+    if (Live.apply(S, msg, Date.now())) {
+      if (msg.type === 'question') saveText(msg.question, msg.text);
+    } else if (msg.type === 'ended') {
+      S.ended = true;
+    } else {
+      return;
     }
     render();
   }
@@ -287,9 +242,9 @@
   }
 
   function boot() {
-    var fromPage = document.body.getAttribute('data-code') || '';
-    var m = /\/screen\/(\d{6})/.exec(global.location.pathname);
-    code = /^\d{6}$/.test(fromPage) ? fromPage : (m ? m[1] : '');
+    // One page serves every session: the code is in the address (/screen/123456).
+    var m = /^\/screen\/(\d{6})\/?$/.exec(global.location.pathname);
+    code = m ? m[1] : '';
     if (L.store.get('large') === '1') document.documentElement.classList.add('large');
     document.addEventListener('keydown', onKey);
     L.$('#btn-lang').addEventListener('click', function () {
