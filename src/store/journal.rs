@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::writer::{ReportRow, WriteCmd, WriteTx};
 use crate::session::journal::{Journal, JournalError};
-use crate::session::machine::Event;
+use crate::session::machine::{record, Event};
 
 /// One session's journal in the SQLite store.
 pub struct StoreJournal {
@@ -35,8 +35,7 @@ impl Journal for StoreJournal {
     fn append(&mut self, first_seq: u64, events: &[Event]) -> Result<(), JournalError> {
         let mut bodies = Vec::with_capacity(events.len());
         for event in events {
-            let body =
-                serde_json::to_string(event).map_err(|e| JournalError::Failed(e.to_string()))?;
+            let body = record::encode(event).map_err(|e| JournalError::Failed(e.to_string()))?;
             bodies.push(body);
         }
         let cmd = WriteCmd::Append {

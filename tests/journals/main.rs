@@ -5,12 +5,20 @@
 //! are never edited (`tests/fixtures/journals/README.md`): when the format changes, a new golden is
 //! added beside them and the old ones keep replaying.
 
+mod corrupt;
 mod digest;
 mod script;
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
-use loupe::session::machine::{Event, PupilId, Session};
+use proptest::prelude::*;
+
+use loupe::session::machine::record::{self, Refused};
+use loupe::session::machine::{Event, Misfit, PupilId, ReplayError, Session};
+
+/// The goldens, by name.
+const GOLDENS: [&str; 4] = ["lesson", "challenge", "open", "max-life"];
 
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journals")
@@ -18,12 +26,12 @@ fn golden_dir() -> PathBuf {
 
 /// One journal line as the store reads it.
 fn decode(line: &str) -> Result<Event, String> {
-    serde_json::from_str(line).map_err(|e| e.to_string())
+    record::decode(line).map_err(|e| e.to_string())
 }
 
 /// One event as the store writes it.
 fn encode(event: &Event) -> String {
-    serde_json::to_string(event).expect("an event encodes")
+    record::encode(event).expect("an event encodes")
 }
 
 /// The lines of golden `name`.
@@ -203,5 +211,98 @@ fn todays_code_writes_exactly_the_golden_lines() {
     assert!(
         missing.is_empty(),
         "new goldens written (commit them): {missing:?}"
+    );
+}
+
+/// The goldens' lines, read once.
+fn goldens() -> &'static [Vec<String>] {
+    static LINES: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    LINES.get_or_init(|| GOLDENS.iter().map(|n| golden(n)).collect())
+}
+
+/// Golden `name` with line `line` (1 for the first) changed by `edit`.
+fn edited(name: &str, line: usize, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<String> {
+    let mut lines = golden(name);
+    let mut v: serde_json::Value = serde_json::from_str(&lines[line - 1]).expect("JSON");
+    edit(&mut v);
+    lines[line - 1] = v.to_string();
+    lines
+}
+
+/// A journal that does not fit its quiz is refused at the event that does not, with the rule it
+/// breaks: the restore logs this and purges the journal.
+#[test]
+fn a_journal_that_does_not_fit_its_quiz_is_refused_at_that_event() {
+    let misfit =
+        |seq, kind, misfit| Err(Refused::Replay(ReplayError::Misfit { seq, kind, misfit }));
+    // Line 13 of the lesson: pupil 11's answer to question 0 (of 5), option 1 (of 3).
+    let no_question = edited("lesson", 13, |v| v["q"] = 9.into());
+    assert_eq!(
+        record::read(&no_question).map(|_| ()),
+        misfit(
+            13,
+            "answer_recorded",
+            Misfit::NoSuchQuestion { q: 9, questions: 5 }
+        )
+    );
+    let no_option = edited("lesson", 13, |v| v["choice"]["options"][0] = 3.into());
+    assert_eq!(
+        record::read(&no_option).map(|_| ()),
+        misfit(13, "answer_recorded", Misfit::BadChoice { q: 0 })
+    );
+    let mut out_of_order = golden("lesson");
+    out_of_order.swap(11, 12); // the answer before its question opened
+    assert_eq!(
+        record::read(&out_of_order).map(|_| ()),
+        misfit(12, "answer_recorded", Misfit::NotOpen { q: 0, round: 1 })
+    );
+    let mut cut = golden("challenge");
+    cut[20].truncate(30);
+    assert!(matches!(
+        record::read(&cut),
+        Err(Refused::Line { line: 21, .. })
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3_000, ..ProptestConfig::default() })]
+
+    /// Random corruptions of a golden (lines dropped, duplicated, swapped, cut; values changed,
+    /// removed, retyped) are refused or replayed, never a panic; and what replays serves every
+    /// view and takes every command.
+    #[test]
+    fn corrupted_goldens_never_panic(
+        which in 0..GOLDENS.len(),
+        data in proptest::collection::vec(any::<u8>(), 0..48),
+    ) {
+        let bad = corrupt::corrupt(&goldens()[which], &data);
+        corrupt::read_back(&bad);
+    }
+}
+
+/// The corruptions reach both outcomes (so the property above tests something): most are
+/// refused, some still fit and replay.
+#[test]
+fn corruptions_are_mostly_refused_and_sometimes_replayed() {
+    let mut state = 0x5eed_u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        (state >> 33) as u8
+    };
+    let (mut accepted, mut refused) = (0, 0);
+    for i in 0..2_000 {
+        let data: Vec<u8> = (0..24).map(|_| next()).collect();
+        let bad = corrupt::corrupt(&goldens()[i % GOLDENS.len()], &data);
+        match corrupt::read_back(&bad) {
+            true => accepted += 1,
+            false => refused += 1,
+        }
+    }
+    eprintln!("corruptions: {refused} refused, {accepted} replayed");
+    assert!(
+        refused > 1_000 && accepted > 20,
+        "{refused} refused, {accepted} replayed"
     );
 }
