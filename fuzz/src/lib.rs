@@ -48,20 +48,23 @@ pub fn decode(data: &[u8]) {
 mod corrupt;
 
 /// The golden journals the [`journal`] target corrupts.
-const GOLDENS: [&str; 4] = [
+const GOLDENS: [&str; 7] = [
     include_str!("../../tests/fixtures/journals/lesson.jsonl"),
     include_str!("../../tests/fixtures/journals/challenge.jsonl"),
     include_str!("../../tests/fixtures/journals/open.jsonl"),
     include_str!("../../tests/fixtures/journals/max-life.jsonl"),
+    include_str!("../../tests/fixtures/journals/4d70a06-lesson.jsonl"),
+    include_str!("../../tests/fixtures/journals/4d70a06-challenge.jsonl"),
+    include_str!("../../tests/fixtures/journals/4d70a06-open.jsonl"),
 ];
 
-/// Reads back a corrupted golden journal (first byte: which one, or 255 for `data` itself as the
-/// lines); a refusal or a session, never a panic.
+/// Reads back a corrupted golden journal (first byte: which one, or 7 modulo 8 for `data` itself
+/// as the lines); a refusal or a session, never a panic.
 pub fn journal(data: &[u8]) {
     let Some((&which, rest)) = data.split_first() else {
         return;
     };
-    let lines: Vec<String> = match GOLDENS.get(usize::from(which) % 5) {
+    let lines: Vec<String> = match GOLDENS.get(usize::from(which) % 8) {
         Some(golden) => {
             let lines: Vec<String> = golden.lines().map(str::to_owned).collect();
             corrupt::corrupt(&lines, rest)

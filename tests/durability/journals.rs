@@ -70,8 +70,8 @@ async fn report(server: &Loupe, code: &str, golden: &str) -> anyhow::Result<web:
     .await
 }
 
-/// The four goldens restore (each ended or too old, so each leaves its report, or none for the
-/// one that never started); three damaged journals are refused: a question the quiz does not
+/// Five goldens restore, one written by the Loupe of commit 4d70a06 (each ended or too old, so
+/// each leaves its report, or none for the one that never started); three damaged journals are refused: a question the quiz does not
 /// have (which made the restore panic before), an option it does not have (which was counted
 /// as nothing before), and a line cut short. Nothing of them is left, and no log line quotes them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,6 +91,7 @@ async fn golden_journals_restore_and_damaged_ones_are_refused() -> anyhow::Resul
             ("314159", "challenge"),
             ("161803", "open"),
             ("141421", "max-life"),
+            ("271829", "4d70a06-lesson"),
         ] {
             store(&conn, code, &golden(name))?;
         }
@@ -150,6 +151,11 @@ async fn golden_journals_restore_and_damaged_ones_are_refused() -> anyhow::Resul
     ensure!(challenge["summary"].get("podium").is_none(), "{challenge}");
     let open = report(&server, "161803", "open").await?.json()?;
     ensure!(open["summary"]["pupils"] == 3, "{open}");
+    let old = report(&server, "271829", "4d70a06-lesson").await?.json()?;
+    ensure!(
+        old["summary"] == r["summary"],
+        "the lesson as commit 4d70a06 wrote it has the same summary: {old}"
+    );
     let never_started = report(&server, "141421", "max-life").await?;
     ensure!(never_started.status == 404, "{never_started:?}");
     // The refused journals left nothing, not even a report.
@@ -166,11 +172,11 @@ async fn golden_journals_restore_and_damaged_ones_are_refused() -> anyhow::Resul
             count("events")? == 0 && count("sessions")? == 0,
             "journals left behind"
         );
-        ensure!(count("reports")? == 3, "three reports");
+        ensure!(count("reports")? == 4, "four reports");
     }
     server.stop().await?;
     eprintln!(
-        "journals: 4 goldens restored, 3 damaged journals refused; whole test {:?}",
+        "journals: 5 goldens restored, 3 damaged journals refused; whole test {:?}",
         started.elapsed()
     );
     Ok(())

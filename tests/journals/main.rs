@@ -18,7 +18,15 @@ use loupe::session::machine::record::{self, Refused};
 use loupe::session::machine::{Event, Misfit, PupilId, ReplayError, Session};
 
 /// The goldens, by name.
-const GOLDENS: [&str; 4] = ["lesson", "challenge", "open", "max-life"];
+const GOLDENS: [&str; 7] = [
+    "lesson",
+    "challenge",
+    "open",
+    "max-life",
+    "4d70a06-lesson",
+    "4d70a06-challenge",
+    "4d70a06-open",
+];
 
 fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journals")
@@ -158,6 +166,76 @@ fn the_max_life_golden_replays_to_its_known_state() {
             "self: ",
             "scores: 41 None",
             "summary: pupils 1, scored 0, scored questions 0, counted 0, mean None, median None, histogram []",
+            "podium: ",
+        ],
+    );
+}
+
+/// Journals the Loupe of commit 4d70a06 wrote (before paired devices, end reasons and the
+/// floor of 3 on `min_count`), from `tests/fixtures/journals/4d70a06-script.rs` run there: today's
+/// code reads them, and holds the lesson's `min_count` 2 to 3.
+#[test]
+fn the_4d70a06_lesson_replays_to_its_known_state() {
+    check(
+        "4d70a06-lesson",
+        &[
+            "seq 57, stage Finished, paused false, locked false, ended true, help 1, last 78000 ms",
+            "pupils 5 active: 11, 12, 13, 14, 15",
+            "devices: ",
+            "single: revealed r1 closed tally [0, 4, 0] passed 1 answered 5; r2 closed tally [0, 3, 1] passed 0 answered 4",
+            "multi: revealed r1 closed tally [4, 1, 3, 1] passed 0 answered 5",
+            "tf: skipped r1 closed tally [0, 1] passed 0 answered 1",
+            "scale: r1 closed tally [3, 0, 0, 1] passed 1 answered 5",
+            "self: revealed r1 closed tally [2, 2, 1] passed 0 answered 4",
+            "scores: 11 Some(100), 12 Some(33), 13 Some(67), 14 None, 15 None",
+            "summary: pupils 5, scored 3, scored questions 3, counted 3, mean Some(65.0), median Some(66.0), histogram [0-9:0 10-19:0 20-29:0 30-100:3]",
+            "summary single: correct [1], answered 5, passed Some(1), counts Some([Some(0), Some(4), Some(0)]), second vote 4 Some(0) Some([Some(0), Some(3), Some(1)])",
+            "summary multi: correct [0, 2], answered 5, passed Some(0), counts Some([Some(4), Some(1), Some(3), Some(1)])",
+            "summary tf: correct [1], answered 1, passed None, counts None, skipped",
+            "summary scale: correct [], answered 5, passed None, counts None",
+            "summary self: correct [], answered 4, passed Some(0), counts Some([Some(2), Some(2), Some(1)])",
+            "podium: ",
+        ],
+    );
+}
+
+#[test]
+fn the_4d70a06_challenge_replays_to_its_known_state() {
+    check(
+        "4d70a06-challenge",
+        &[
+            "seq 35, stage Finished, paused false, locked false, ended true, help 0, last 1915500 ms",
+            "pupils 5 active: 21 \"Licorne Magnétique\", 22 \"Cygne Pacifique\", 23 \"Castor Perspicace\", 24 \"Papillon Rapide\", 25 \"Cascade Énergique\", 26 \"Bambou Volontaire\" removed",
+            "devices: ",
+            "c1: revealed r1 closed tally [4, 1] passed 0 answered 5",
+            "c2: revealed r1 closed tally [4, 1] passed 0 answered 5",
+            "c3: revealed r1 closed tally [1, 3, 1] passed 0 answered 5",
+            "scores: 21 Some(100), 22 Some(67), 23 Some(67), 24 Some(67), 25 Some(67), 26 None",
+            "summary: pupils 5, scored 5, scored questions 3, counted 3, mean Some(80.0), median Some(81.0), histogram [0-9:0 10-19:0 20-29:0 30-39:0 40-49:0 50-59:0 60-100:5]",
+            "summary c1: correct [0], answered 5, passed Some(0), counts Some([Some(4), Some(1)])",
+            "summary c2: correct [0], answered 5, passed Some(0), counts Some([Some(4), Some(1)])",
+            "summary c3: correct [1], answered 5, passed Some(0), counts Some([Some(1), Some(3), Some(1)])",
+            "podium: 1 Licorne Magnétique 300, 2 Cygne Pacifique 200, 2 Castor Perspicace 200",
+        ],
+    );
+}
+
+#[test]
+fn the_4d70a06_open_replays_to_its_known_state() {
+    check(
+        "4d70a06-open",
+        &[
+            "seq 9, stage Open, paused false, locked false, ended false, help 1, last 3100 ms",
+            "pupils 3 active: 31, 32, 33",
+            "devices: ",
+            "single: r1 open tally [0, 1, 0] passed 1 answered 2",
+            "multi: ",
+            "tf: ",
+            "scale: ",
+            "self: ",
+            "scores: 31 None, 32 None, 33 None",
+            "summary: pupils 3, scored 0, scored questions 1, counted 0, mean None, median None, histogram []",
+            "summary single: correct [1], answered 2, passed None, counts None",
             "podium: ",
         ],
     );
