@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the AFL++ targets one after the other for a bounded time each, then prints what
 # fuzzer_stats says (executions, time, crashes, hangs). Usage:
-#   fuzz/run.sh [SECONDS_DECODE] [SECONDS_MACHINE] [SECONDS_QUIZ]      (defaults 480 840 300)
+#   fuzz/run.sh [SECONDS_DECODE] [SECONDS_MACHINE] [SECONDS_QUIZ] [SECONDS_JOURNAL]
+#   (defaults 480 840 300 300)
 # Needs cargo-afl (`cargo install cargo-afl`; `cargo afl config --build` once). Findings are in
 # fuzz/out/<target>/default/crashes; reproduce one with
 #   cargo run --release --bin replay -- <target> fuzz/out/<target>/default/crashes
@@ -9,8 +10,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 cargo afl build --release --features afl
 export AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_UI=1
-declare -A seconds=([decode]=${1:-480} [machine]=${2:-840} [quiz]=${3:-300})
-for target in decode machine quiz; do
+declare -A seconds=([decode]=${1:-480} [machine]=${2:-840} [quiz]=${3:-300} [journal]=${4:-300})
+for target in decode machine quiz journal; do
     out="out/$target"
     # Resume an earlier run's queue when there is one.
     input="seeds/$target"
@@ -19,7 +20,7 @@ for target in decode machine quiz; do
     cargo afl fuzz -i "$input" -o "$out" -V "${seconds[$target]}" "target/release/afl_$target" \
         > "out/$target.log" 2>&1 || true
 done
-for target in decode machine quiz; do
+for target in decode machine quiz journal; do
     stats="out/$target/default/fuzzer_stats"
     [[ -f $stats ]] || { echo "$target: no stats"; continue; }
     awk -v t="$target" -F' *: *' '

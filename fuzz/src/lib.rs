@@ -9,14 +9,18 @@
 //!   are at most 100, `decide` changes nothing and is deterministic, no distribution leaves while a
 //!   question is open, an acknowledgement goes only to its pupil; at the end, replaying the journal
 //!   rebuilds the same state and every event survives a JSON round trip;
-//! - [`quiz`]: any bytes as a quiz file: parsing and validation never panic.
+//! - [`quiz`]: any bytes as a quiz file: parsing and validation never panic;
+//! - [`journal`]: a golden journal (`tests/fixtures/journals/`) corrupted as the bytes say (lines
+//!   dropped, duplicated, swapped, cut; values changed, removed, retyped), or the bytes themselves
+//!   as journal lines: reading it back is a refusal or a session, never a panic, and a session
+//!   read back serves every view and takes every command.
 
 use std::sync::Arc;
 
 use loupe::protocol::{Choice, ClientMsg, Mode, ServerMsg, Stage};
 use loupe::quiz::model::Quiz;
 use loupe::session::machine::{
-    Audience, Command, Effect, Event, HostCommand, PupilId, Session, SessionCreated, Viewer,
+    record, Audience, Command, Effect, Event, HostCommand, PupilId, Session, SessionCreated, Viewer,
 };
 use loupe::session::SessionOptions;
 
@@ -38,6 +42,39 @@ pub fn decode(data: &[u8]) {
     let again = serde_json::to_string(&msg).expect("a decoded message encodes");
     let back: ClientMsg = serde_json::from_str(&again).expect("an encoded message decodes");
     assert_eq!(back, msg, "round trip changed the message: {again}");
+}
+
+#[path = "../../tests/journals/corrupt.rs"]
+mod corrupt;
+
+/// The golden journals the [`journal`] target corrupts.
+const GOLDENS: [&str; 7] = [
+    include_str!("../../tests/fixtures/journals/lesson.jsonl"),
+    include_str!("../../tests/fixtures/journals/challenge.jsonl"),
+    include_str!("../../tests/fixtures/journals/open.jsonl"),
+    include_str!("../../tests/fixtures/journals/max-life.jsonl"),
+    include_str!("../../tests/fixtures/journals/4d70a06-lesson.jsonl"),
+    include_str!("../../tests/fixtures/journals/4d70a06-challenge.jsonl"),
+    include_str!("../../tests/fixtures/journals/4d70a06-open.jsonl"),
+];
+
+/// Reads back a corrupted golden journal (first byte: which one, or 7 modulo 8 for `data` itself
+/// as the lines); a refusal or a session, never a panic.
+pub fn journal(data: &[u8]) {
+    let Some((&which, rest)) = data.split_first() else {
+        return;
+    };
+    let lines: Vec<String> = match GOLDENS.get(usize::from(which) % 8) {
+        Some(golden) => {
+            let lines: Vec<String> = golden.lines().map(str::to_owned).collect();
+            corrupt::corrupt(&lines, rest)
+        }
+        None => String::from_utf8_lossy(rest)
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+    };
+    corrupt::read_back(&lines);
 }
 
 /// Parses `data` as a quiz file (TOML) and validates it; only problems, never a panic.
@@ -210,8 +247,8 @@ pub fn machine_journal(data: &[u8]) -> Vec<Event> {
     assert_eq!(rebuilt, s, "replay differs from the live state");
     assert_eq!(rebuilt.seq, journal.len() as u64);
     for event in &journal {
-        let text = serde_json::to_string(event).expect("an event encodes");
-        let back: Event = serde_json::from_str(&text).expect("an event decodes");
+        let text = record::encode(event).expect("an event encodes");
+        let back = record::decode(&text).expect("an event decodes");
         assert_eq!(&back, event, "event round trip: {text}");
     }
     journal
@@ -431,15 +468,7 @@ mod tests {
     #[test]
     fn the_lesson_seed_reaches_answers_reveals_and_the_end() {
         let journal = machine_journal(&seed("lesson"));
-        let names: Vec<String> = journal
-            .iter()
-            .map(|e| {
-                serde_json::to_value(e).unwrap()["event"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect();
+        let names: Vec<String> = journal.iter().map(|e| e.kind().to_owned()).collect();
         for want in [
             "pupil_joined",
             "question_opened",
@@ -453,13 +482,14 @@ mod tests {
 
     #[test]
     fn every_seed_passes() {
-        for dir in ["decode", "machine", "quiz"] {
+        for dir in ["decode", "machine", "quiz", "journal"] {
             let path = format!("{}/seeds/{dir}", env!("CARGO_MANIFEST_DIR"));
             for entry in std::fs::read_dir(path).unwrap() {
                 let data = std::fs::read(entry.unwrap().path()).unwrap();
                 match dir {
                     "decode" => decode(&data),
                     "machine" => machine(&data),
+                    "journal" => journal(&data),
                     _ => quiz(&data),
                 }
             }

@@ -8,7 +8,7 @@ use tokio::sync::watch;
 
 use super::writer::{ReportRow, WriteCmd, WriteTx};
 use crate::session::journal::{Journal, JournalError};
-use crate::session::machine::Event;
+use crate::session::machine::{record, Event};
 use crate::session::Report;
 
 /// One session's journal in the SQLite store.
@@ -36,7 +36,7 @@ impl Journal for StoreJournal {
     fn append(&mut self, first_seq: u64, events: &[Event]) -> Result<(), JournalError> {
         let mut bodies = Vec::with_capacity(events.len());
         for event in events {
-            bodies.push(serde_json::to_string(event)?);
+            bodies.push(record::encode(event)?);
         }
         let cmd = WriteCmd::Append {
             code: self.code.clone(),

@@ -31,7 +31,7 @@ pub use reports::StoredReport;
 pub use schema::SchemaError;
 
 use crate::session::journal::{Journal, JournalError, Journals, Restored};
-use crate::session::machine::{Event, Session};
+use crate::session::machine::{record, Event, Session};
 use crate::session::{unix_ms, Report};
 use writer::{ReportRow, WriteCmd};
 
@@ -246,10 +246,14 @@ impl Store {
         let now = unix_ms();
         let mut restored = Vec::new();
         for (code, last_active) in rows {
-            let Some(session) = replay(conn, &code)? else {
-                tracing::error!(session = %code, "unreadable journal: purging it");
-                purge(conn, &code, None)?;
-                continue;
+            let session = match replay(conn, &code)? {
+                Ok(session) => session,
+                Err(refused) => {
+                    // Names the line and the rule, never the line's contents.
+                    tracing::error!(session = %code, %refused, "journal refused (it does not parse or does not fit its quiz): purging it");
+                    purge(conn, &code, None)?;
+                    continue;
+                }
             };
             let away = Duration::from_millis(now.saturating_sub(last_active as u64));
             let age = Duration::from_millis(now.saturating_sub(session.created_unix_ms));
@@ -304,14 +308,14 @@ impl Store {
     }
 }
 
-/// The session whose journal is stored under `code`, rebuilt; `None` if it does not parse.
-fn replay(conn: &Connection, code: &str) -> rusqlite::Result<Option<Session>> {
+/// The session whose journal is stored under `code`, rebuilt, or why its journal is refused
+/// (a line that does not parse, an event that does not fit its quiz).
+fn replay(conn: &Connection, code: &str) -> rusqlite::Result<Result<Session, record::Refused>> {
     let mut events = conn.prepare_cached("SELECT body FROM events WHERE code = ?1 ORDER BY seq")?;
     let bodies: Vec<String> = events
         .query_map(params![code], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    let parsed: Result<Vec<Event>, _> = bodies.iter().map(|b| serde_json::from_str(b)).collect();
-    Ok(parsed.ok().and_then(|evs| Session::replay(&evs)))
+    Ok(record::read(&bodies))
 }
 
 /// Deletes a session's events and row, keeping `report`.

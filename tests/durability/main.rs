@@ -20,6 +20,8 @@
 //! - [`purge`]: `loupe purge` deletes live journals and expired reports while Loupe is stopped;
 //! - [`caps`]: sessions created per address per minute, and the total size of reports;
 //! - [`schema`]: an older database is migrated and its reports still read;
+//! - [`journals`]: golden journals of an earlier Loupe restore; damaged ones are refused with a
+//!   log line and purged, and the server starts anyway;
 //! - [`lock`]: a second Loupe on the same data folder refuses to start;
 //! - [`devices`]: paired phone remotes and revocations survive kill -9; the kept one reads the
 //!   report.
@@ -36,6 +38,7 @@ mod crash;
 mod devices;
 mod ending;
 mod graceful;
+mod journals;
 mod lesson;
 mod lock;
 mod phone;

@@ -15,6 +15,7 @@ fn target(name: &str) -> Option<fn(&[u8])> {
         "decode" => loupe_fuzz::decode,
         "machine" => loupe_fuzz::machine,
         "quiz" => loupe_fuzz::quiz,
+        "journal" => loupe_fuzz::journal,
         _ => return None,
     })
 }
@@ -52,7 +53,7 @@ impl Rng {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(run) = args.first().and_then(|n| target(n)) else {
-        eprintln!("usage: replay decode|machine|quiz (FILE|DIR)... | --random SECONDS");
+        eprintln!("usage: replay decode|machine|quiz|journal (FILE|DIR)... | --random SECONDS");
         std::process::exit(2);
     };
     if args.get(1).map(String::as_str) == Some("--random") {
@@ -86,8 +87,7 @@ fn main() {
             let data = std::fs::read(path).unwrap_or_default();
             let kinds: std::collections::BTreeSet<String> = loupe_fuzz::machine_journal(&data)
                 .iter()
-                .filter_map(|e| serde_json::to_value(e).ok())
-                .filter_map(|v| v["event"].as_str().map(str::to_owned))
+                .map(|e| e.kind().to_owned())
                 .collect();
             for k in kinds {
                 *reached.entry(k).or_default() += 1;

@@ -1,7 +1,7 @@
 //! `Session::decide`: checks a command against the state and returns the events it causes.
 
 use super::events::{Command, Event, HostCommand, Millis, PupilId, Reject, ADD_TIME_MS, GRACE_MS};
-use super::{names, Session};
+use super::{fit, names, Session};
 use crate::protocol::{Choice, ErrorCode, Mode, Stage};
 
 type Decision = Result<Vec<Event>, Reject>;
@@ -148,23 +148,19 @@ impl Session {
         if self.is_paused() {
             return Err(Reject::refused(ErrorCode::Paused, "paused for discussion"));
         }
-        if r.deadline_ms.is_some_and(|d| at_ms > d + GRACE_MS) {
+        if r.deadline_ms
+            .is_some_and(|d| at_ms > d.saturating_add(GRACE_MS))
+        {
             return Err(Reject::refused(
                 ErrorCode::TooLate,
                 "time is up for this question",
             ));
         }
         if let Choice::Options(picked) = choice {
-            let n = spec.options.len();
-            let mut seen = vec![false; n];
-            for &i in picked {
-                let i = usize::from(i);
-                if i >= n || seen[i] {
-                    return Err(Reject::refused(ErrorCode::BadChoice, "no such option"));
-                }
-                seen[i] = true;
+            if !fit::offered(spec, picked) {
+                return Err(Reject::refused(ErrorCode::BadChoice, "no such option"));
             }
-            if picked.is_empty() || (picked.len() > 1 && !spec.kind.is_multiple()) {
+            if !fit::one_unless_multiple(spec, picked) {
                 return Err(Reject::refused(
                     ErrorCode::BadChoice,
                     "pick one option, or pass",

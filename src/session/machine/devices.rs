@@ -5,6 +5,7 @@
 //! waiting for an answer live in the actor, not here: nothing is decided about them yet.
 
 use super::events::{Event, Millis, Reject};
+use super::fit::Misfit;
 use super::Session;
 use crate::protocol::{DeviceEntry, ErrorCode};
 
@@ -66,6 +67,33 @@ impl Session {
                 at_ms: now,
             }]),
             _ => Err(Reject::refused(ErrorCode::UnknownDevice, "no such device")),
+        }
+    }
+
+    /// Whether a device event fits: the rules [`Session::decide_pair`] and
+    /// [`Session::decide_revoke`] apply.
+    pub(super) fn device_fits(&self, event: &Event) -> Result<(), Misfit> {
+        match event {
+            Event::DevicePaired {
+                device,
+                credential_hash,
+                ..
+            } => {
+                let taken = self
+                    .devices
+                    .iter()
+                    .any(|d| d.number == *device || d.credential_hash == *credential_hash)
+                    || *credential_hash == self.host_hash;
+                match taken || *device == 0 {
+                    true => Err(Misfit::DeviceAgain { device: *device }),
+                    false => Ok(()),
+                }
+            }
+            Event::DeviceRevoked { device, .. } => match self.device_active(*device) {
+                true => Ok(()),
+                false => Err(Misfit::UnknownDevice { device: *device }),
+            },
+            _ => Ok(()),
         }
     }
 
@@ -146,7 +174,7 @@ mod tests {
 
     use super::*;
     use crate::quiz::parse_quiz;
-    use crate::session::machine::{Command, SessionCreated};
+    use crate::session::machine::{record, Command, SessionCreated};
     use crate::session::SessionOptions;
 
     const QUIZ: &str = r#"
@@ -282,23 +310,16 @@ description = "Someone to talk to."
         journal.extend(run(&mut s, 5, pair(1, "one")).unwrap());
         journal.extend(run(&mut s, 6, pair(2, "two")).unwrap());
         journal.extend(run(&mut s, 7, Command::RevokeDevice { device: 2 }).unwrap());
-        let bodies: Vec<String> = journal
-            .iter()
-            .map(|e| serde_json::to_string(e).unwrap())
-            .collect();
-        let back: Vec<Event> = bodies
-            .iter()
-            .map(|b| serde_json::from_str(b).unwrap())
-            .collect();
-        assert_eq!(Session::replay(&back), Some(s.clone()));
+        let bodies: Vec<String> = journal.iter().map(|e| record::encode(e).unwrap()).collect();
+        let back: Vec<Event> = bodies.iter().map(|b| record::decode(b).unwrap()).collect();
+        assert_eq!(Session::replay(&back).ok(), Some(s.clone()));
         // The fields with defaults may be missing from a journal line.
-        let minimal: Event = serde_json::from_str(
+        let minimal: Event = record::decode(
             r#"{"event":"device_paired","device":3,"credential_hash":"h","at_ms":9}"#,
         )
         .unwrap();
         assert!(matches!(minimal, Event::DevicePaired { unix_ms: 0, .. }));
-        let revoked: Event =
-            serde_json::from_str(r#"{"event":"device_revoked","device":3}"#).unwrap();
+        let revoked: Event = record::decode(r#"{"event":"device_revoked","device":3}"#).unwrap();
         assert_eq!(
             revoked,
             Event::DeviceRevoked {

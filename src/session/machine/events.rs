@@ -1,11 +1,10 @@
 //! What goes into the machine (commands), what comes out as facts (events) and refusals.
 //!
-//! Events are the journal: they carry every random value and every time, so replaying them with
-//! `apply` rebuilds exactly the same session, on this machine or after a restart.
+//! Events carry every random value and every time, so replaying them with `apply` rebuilds
+//! exactly the same session, on this machine or after a restart. They are the in-memory facts:
+//! what a journal keeps of each is its record (`record::EventRecord`), never these types.
 
 use std::sync::Arc;
-
-use serde::{Deserialize, Serialize};
 
 use crate::protocol::{Choice, EndReason, ErrorCode};
 use crate::quiz::model::Quiz;
@@ -25,7 +24,7 @@ pub const GRACE_MS: Millis = 2_000;
 pub const ADD_TIME_MS: Millis = 30_000;
 
 /// The first event of every session: everything needed to rebuild it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionCreated {
     /// Join code.
     pub code: String,
@@ -41,9 +40,9 @@ pub struct SessionCreated {
     pub created_unix_ms: u64,
 }
 
-/// An accepted fact. Index of the question (`q`) is its position in the session's quiz.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
+/// An accepted fact. Index of the question (`q`) is its position in the session's quiz. Each
+/// variant is journalled as the [`super::record::EventRecord`] of the same name.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// The session exists.
     Created(Box<SessionCreated>),
@@ -147,8 +146,7 @@ pub enum Event {
     Ended {
         /// When.
         at_ms: Millis,
-        /// Why, when it was not the host's `end` (absent in journals written before it existed).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
+        /// Why, when it was not the host's `end`.
         reason: Option<EndReason>,
     },
     /// The teacher accepted, on the console, a phone that claimed the pairing code: it may drive
@@ -161,7 +159,6 @@ pub enum Event {
         /// When.
         at_ms: Millis,
         /// Wall-clock time of the pairing (Unix ms), for the console's list only.
-        #[serde(default)]
         unix_ms: u64,
     },
     /// The teacher disconnected a paired device: its credential no longer works.
@@ -169,9 +166,35 @@ pub enum Event {
         /// Its number.
         device: u32,
         /// When.
-        #[serde(default)]
         at_ms: Millis,
     },
+}
+
+impl Event {
+    /// The event's kind as the journal names it (`answer_recorded`), for log lines.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Created(_) => "created",
+            Event::PupilJoined { .. } => "pupil_joined",
+            Event::PupilRemoved { .. } => "pupil_removed",
+            Event::LobbyLocked { .. } => "lobby_locked",
+            Event::Started { .. } => "started",
+            Event::QuestionOpened { .. } => "question_opened",
+            Event::AnswerRecorded { .. } => "answer_recorded",
+            Event::QuestionClosed { .. } => "question_closed",
+            Event::Revealed { .. } => "revealed",
+            Event::Paused { .. } => "paused",
+            Event::Resumed { .. } => "resumed",
+            Event::TimeAdded { .. } => "time_added",
+            Event::Skipped { .. } => "skipped",
+            Event::ResultsShown { .. } => "results_shown",
+            Event::Finished { .. } => "finished",
+            Event::HelpRequested => "help_requested",
+            Event::Ended { .. } => "ended",
+            Event::DevicePaired { .. } => "device_paired",
+            Event::DeviceRevoked { .. } => "device_revoked",
+        }
+    }
 }
 
 /// Host commands, after the connection checked the role.

@@ -9,7 +9,9 @@ mod decide;
 mod devices;
 pub mod disclosure;
 mod events;
+mod fit;
 mod names;
+pub mod record;
 mod scoring;
 mod views;
 
@@ -20,6 +22,8 @@ mod disclosure_game;
 #[cfg(test)]
 mod disclosure_props;
 #[cfg(test)]
+mod fit_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
@@ -29,6 +33,7 @@ pub use devices::{Device, MAX_DEVICES};
 pub use events::{
     Command, Event, HostCommand, Millis, PupilId, Reject, SessionCreated, ADD_TIME_MS, GRACE_MS,
 };
+pub use fit::{Misfit, ReplayError};
 pub use views::{Audience, Effect, Viewer};
 
 use crate::protocol::{Choice, Stage};
@@ -189,20 +194,9 @@ impl Session {
         }
     }
 
-    /// Rebuilds a session from its journal; `None` if it does not start with [`Event::Created`].
-    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Session> {
-        let mut events = events.into_iter();
-        let Some(Event::Created(created)) = events.next() else {
-            return None;
-        };
-        let mut session = Session::new(created);
-        for event in events {
-            session.apply(event);
-        }
-        Some(session)
-    }
-
-    /// Folds one event into the state. Events are facts: this never refuses one.
+    /// Folds one event into the state. Events are facts: this never refuses one, and never
+    /// panics on one that does not fit (one naming a question the quiz does not have is
+    /// ignored); a journal read back is checked first ([`Session::replay`], [`Session::fits`]).
     pub fn apply(&mut self, event: &Event) {
         self.seq += 1;
         match event {
@@ -246,8 +240,13 @@ impl Session {
                 deadline_ms,
             } => {
                 self.last_ms = *at_ms;
-                let options = self.quiz.questions[*q as usize].options.len();
-                let run = &mut self.runs[*q as usize];
+                let (Some(question), Some(run)) = (
+                    self.quiz.questions.get(*q as usize),
+                    self.runs.get_mut(*q as usize),
+                ) else {
+                    return;
+                };
+                let options = question.options.len();
                 run.rounds.truncate(usize::from(round.saturating_sub(1)));
                 run.rounds.push(Round::new(options, *at_ms, *deadline_ms));
                 self.current = Some(*q);
@@ -280,7 +279,10 @@ impl Session {
             Event::QuestionClosed { q, at_ms } => {
                 self.last_ms = *at_ms;
                 let seq = self.seq;
-                if let Some(r) = self.runs[*q as usize].rounds.last_mut() {
+                let Some(run) = self.runs.get_mut(*q as usize) else {
+                    return;
+                };
+                if let Some(r) = run.rounds.last_mut() {
                     r.closed_seq = Some(seq);
                     r.deadline_ms = None;
                 }
@@ -288,8 +290,10 @@ impl Session {
                 self.pause_left = None;
             }
             Event::Revealed { q } => {
-                self.runs[*q as usize].revealed = true;
-                self.stage = Stage::Revealed;
+                if let Some(run) = self.runs.get_mut(*q as usize) {
+                    run.revealed = true;
+                    self.stage = Stage::Revealed;
+                }
             }
             Event::Paused { at_ms } => {
                 self.last_ms = *at_ms;
@@ -305,21 +309,27 @@ impl Session {
                 self.paused = false;
                 if let Some(left) = self.pause_left.take() {
                     if let Some(r) = self.open_round_mut() {
-                        r.deadline_ms = Some(at_ms + left);
+                        r.deadline_ms = Some(at_ms.saturating_add(left));
                     }
                 }
             }
             Event::TimeAdded { ms } => {
                 if let Some(left) = self.pause_left.as_mut() {
-                    *left += ms;
+                    *left = left.saturating_add(*ms);
                 } else if let Some(d) = self.open_round_mut().and_then(|r| r.deadline_ms.as_mut()) {
-                    *d += ms;
+                    *d = d.saturating_add(*ms);
                 }
             }
-            Event::Skipped { q } => self.runs[*q as usize].skipped = true,
+            Event::Skipped { q } => {
+                if let Some(run) = self.runs.get_mut(*q as usize) {
+                    run.skipped = true;
+                }
+            }
             Event::ResultsShown { q } => {
-                self.reviewing = Some(*q);
-                self.stage = Stage::Review;
+                if self.runs.get(*q as usize).is_some() {
+                    self.reviewing = Some(*q);
+                    self.stage = Stage::Review;
+                }
             }
             Event::Finished { at_ms } => {
                 self.last_ms = *at_ms;
@@ -367,7 +377,7 @@ impl Session {
         }
         self.open_round()
             .and_then(|(_, _, r)| r.deadline_ms)
-            .map(|d| d + GRACE_MS)
+            .map(|d| d.saturating_add(GRACE_MS))
     }
 
     /// The pupil holding this token hash, unless removed.
