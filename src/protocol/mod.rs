@@ -18,6 +18,7 @@ mod tests;
 use serde::{Deserialize, Serialize};
 
 pub use client::{ClientMsg, CLIENT_MESSAGE_TYPES};
+pub use close::Close;
 pub use error::ErrorCode;
 pub use objects::*;
 pub use server::{DeviceEntry, EndReason, Envelope, PlayerEntry, ServerMsg};

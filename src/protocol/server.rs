@@ -18,6 +18,17 @@ pub struct Envelope {
     pub msg: ServerMsg,
 }
 
+impl Envelope {
+    /// The JSON text frame of `msg` at sequence number `seq`: the one way the server serialises
+    /// what it sends.
+    pub fn text(seq: u64, msg: ServerMsg) -> String {
+        serde_json::to_string(&Envelope { seq, msg }).unwrap_or_else(|_| {
+            // Serialising the server's own types cannot fail; say so on the wire rather than panic.
+            r#"{"seq":0,"type":"error","code":"internal","message":"serialisation failed"}"#.into()
+        })
+    }
+}
+
 /// Messages from the server.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::machine::HostCommand;
-use crate::protocol::{Choice, Role};
+use crate::protocol::{Choice, Close, Role};
 
 /// Identifies one WebSocket connection for the lifetime of the process.
 pub type ConnId = u64;
@@ -17,11 +17,22 @@ pub type ConnId = u64;
 /// Frames a connection's queue holds before the connection counts as too slow and is closed.
 pub const CONN_QUEUE: usize = 256;
 
+/// One server message serialised once, with the sequence number it carries: what the actor
+/// queues for a connection, which writes `text` as it is and keeps `seq` as the highest it wrote
+/// (its own replies carry it) without reading its own output back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// The sequence number inside `text`.
+    pub seq: u64,
+    /// The whole envelope, as JSON text.
+    pub text: Utf8Bytes,
+}
+
 /// The actor's side of one connection: its bounded outgoing queue and a way to close it.
 #[derive(Debug, Clone)]
 pub struct ConnLink {
     /// Pre-serialised frames; only the actor writes here.
-    pub tx: mpsc::Sender<Utf8Bytes>,
+    pub tx: mpsc::Sender<Frame>,
     /// Shared close signal.
     pub ctl: Arc<ConnCtl>,
 }
@@ -47,6 +58,11 @@ impl ConnCtl {
             0 => None,
             c => Some(c),
         }
+    }
+
+    /// The close the actor asked for, if it set a code ([`Close::from_session`]).
+    pub fn close(&self) -> Option<Close> {
+        self.code().and_then(Close::from_session)
     }
 
     /// Closes at once with `code`.

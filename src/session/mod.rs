@@ -17,7 +17,7 @@ pub mod secret;
 
 pub use actor::wrong_secret;
 pub use handle::{
-    ConnCtl, ConnId, ConnLink, Control, DeviceCommand, PupilInput, PupilMsg, SessionHandle,
+    ConnCtl, ConnId, ConnLink, Control, DeviceCommand, Frame, PupilInput, PupilMsg, SessionHandle,
     CONN_QUEUE,
 };
 pub use options::{Retention, SessionOptions};
