@@ -300,7 +300,9 @@ fn host_command(input: &mut Input<'_>, joined: &[PupilId], questions: &[String])
         7 => HostCommand::Skip,
         8 => {
             let i = usize::from(input.byte()) % (questions.len() + 1);
-            HostCommand::ShowResults(questions.get(i).cloned().unwrap_or_else(|| "x".into()))
+            HostCommand::ShowResults {
+                question: questions.get(i).cloned().unwrap_or_else(|| "x".into()),
+            }
         }
         9 => HostCommand::Revote,
         10 => HostCommand::Finish,
@@ -312,7 +314,7 @@ fn host_command(input: &mut Input<'_>, joined: &[PupilId], questions: &[String])
                 Some(p) if i < 200 => format!("{p:x}"),
                 _ => format!("{i}zz"),
             };
-            HostCommand::Remove(id)
+            HostCommand::Remove { player: id }
         }
         _ => HostCommand::End,
     }

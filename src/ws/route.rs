@@ -6,7 +6,6 @@ use tokio::time::Instant;
 
 use super::connection::Connection;
 use crate::protocol::{ClientMsg, ErrorCode, Role, ServerMsg};
-use crate::session::machine::HostCommand;
 use crate::session::{ConnId, Control, DeviceCommand, PupilInput, PupilMsg, SessionHandle};
 
 /// A connection's identity once `hello` is accepted.
@@ -82,11 +81,13 @@ pub async fn route(
             return device_command(handle, me, DeviceCommand::Revoke(device), wire_name).await
         }
         host => {
-            let cmd = host_command(host).ok_or((
-                ErrorCode::UnknownType,
-                "not a host command".into(),
-                name,
-            ))?;
+            let cmd = host.into_host_command().map_err(|_| {
+                (
+                    ErrorCode::UnknownType,
+                    "not a host command".to_owned(),
+                    name,
+                )
+            })?;
             let control = Control::Host {
                 conn: me.conn,
                 cmd,
@@ -123,31 +124,4 @@ fn gone(name: Option<&'static str>) -> Refusal {
         "the session has ended".into(),
         name,
     )
-}
-
-fn host_command(msg: ClientMsg) -> Option<HostCommand> {
-    Some(match msg {
-        ClientMsg::Start => HostCommand::Start,
-        ClientMsg::Next => HostCommand::Next,
-        ClientMsg::Close => HostCommand::Close,
-        ClientMsg::Reveal => HostCommand::Reveal,
-        ClientMsg::Pause => HostCommand::Pause,
-        ClientMsg::Resume => HostCommand::Resume,
-        ClientMsg::AddTime => HostCommand::AddTime,
-        ClientMsg::Skip => HostCommand::Skip,
-        ClientMsg::ShowResults { question } => HostCommand::ShowResults(question),
-        ClientMsg::Revote => HostCommand::Revote,
-        ClientMsg::Finish => HostCommand::Finish,
-        ClientMsg::Lock => HostCommand::Lock,
-        ClientMsg::Unlock => HostCommand::Unlock,
-        ClientMsg::Remove { player } => HostCommand::Remove(player),
-        ClientMsg::End => HostCommand::End,
-        ClientMsg::Hello { .. }
-        | ClientMsg::Answer { .. }
-        | ClientMsg::TalkToAdult
-        | ClientMsg::Ping { .. }
-        | ClientMsg::AcceptDevice { .. }
-        | ClientMsg::RefuseDevice { .. }
-        | ClientMsg::RevokeDevice { .. } => return None,
-    })
 }

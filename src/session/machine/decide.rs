@@ -241,7 +241,7 @@ impl Session {
                 }
                 _ => Err(wrong_phase("no current question to skip")),
             },
-            HostCommand::ShowResults(id) => {
+            HostCommand::ShowResults { question: id } => {
                 let Some((q, _)) = self.quiz.question(id) else {
                     return Err(Reject::refused(
                         ErrorCode::UnknownQuestion,
@@ -280,7 +280,7 @@ impl Session {
             },
             HostCommand::Lock => Ok(vec![Event::LobbyLocked { locked: true }]),
             HostCommand::Unlock => Ok(vec![Event::LobbyLocked { locked: false }]),
-            HostCommand::Remove(id) => {
+            HostCommand::Remove { player: id } => {
                 if self.options.mode != Mode::Challenge {
                     return Err(Reject::refused(
                         ErrorCode::NotAllowed,

@@ -295,7 +295,9 @@ impl Game {
                 };
                 run(&mut s, Command::Host(end), &mut seen, &mut now);
             }
-            let review = HostCommand::ShowResults(format!("q{}", plan.review % (q + 1)));
+            let review = HostCommand::ShowResults {
+                question: format!("q{}", plan.review % (q + 1)),
+            };
             run(&mut s, Command::Host(review), &mut seen, &mut now);
             for m in s.snapshot(Viewer::Screen, now) {
                 seen.push(serde_json::to_string(&m).expect("messages encode"));

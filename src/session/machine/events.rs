@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::protocol::HostCommand;
 use crate::protocol::{Choice, EndReason, ErrorCode};
 use crate::quiz::model::Quiz;
 use crate::session::SessionOptions;
@@ -172,41 +173,6 @@ pub enum Event {
         #[serde(default)]
         at_ms: Millis,
     },
-}
-
-/// Host commands, after the connection checked the role.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostCommand {
-    /// See [`crate::protocol::ClientMsg::Start`].
-    Start,
-    /// See [`crate::protocol::ClientMsg::Next`].
-    Next,
-    /// See [`crate::protocol::ClientMsg::Close`].
-    Close,
-    /// See [`crate::protocol::ClientMsg::Reveal`].
-    Reveal,
-    /// See [`crate::protocol::ClientMsg::Pause`].
-    Pause,
-    /// See [`crate::protocol::ClientMsg::Resume`].
-    Resume,
-    /// See [`crate::protocol::ClientMsg::AddTime`].
-    AddTime,
-    /// See [`crate::protocol::ClientMsg::Skip`].
-    Skip,
-    /// See [`crate::protocol::ClientMsg::ShowResults`].
-    ShowResults(String),
-    /// See [`crate::protocol::ClientMsg::Revote`].
-    Revote,
-    /// See [`crate::protocol::ClientMsg::Finish`].
-    Finish,
-    /// See [`crate::protocol::ClientMsg::Lock`].
-    Lock,
-    /// See [`crate::protocol::ClientMsg::Unlock`].
-    Unlock,
-    /// See [`crate::protocol::ClientMsg::Remove`].
-    Remove(String),
-    /// See [`crate::protocol::ClientMsg::End`].
-    End,
 }
 
 /// Inputs to [`super::Session::decide`]. Random values are drawn by the caller and carried in.

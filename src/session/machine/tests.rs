@@ -114,12 +114,16 @@ fn host_command(i: u8, s: &Session) -> HostCommand {
         7 => HostCommand::Resume,
         8 => HostCommand::AddTime,
         9 => HostCommand::Skip,
-        10 => HostCommand::ShowResults("single".into()),
+        10 => HostCommand::ShowResults {
+            question: "single".into(),
+        },
         11 => HostCommand::Revote,
         12 => HostCommand::Finish,
         13 => HostCommand::Lock,
         14 => HostCommand::Unlock,
-        _ => HostCommand::Remove(pupils.first().map(|p| format!("{p:x}")).unwrap_or_default()),
+        _ => HostCommand::Remove {
+            player: pupils.first().map(|p| format!("{p:x}")).unwrap_or_default(),
+        },
     }
 }
 
