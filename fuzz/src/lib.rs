@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use loupe::protocol::{Choice, ClientMsg, Mode, ServerMsg, Stage};
+use loupe::protocol::{Answer, Choice, ClientMsg, Mode, ServerMsg, Stage};
 use loupe::quiz::model::Quiz;
 use loupe::session::machine::{
     Audience, Command, Effect, Event, HostCommand, PupilId, Session, SessionCreated, Viewer,
@@ -265,14 +265,7 @@ fn command(
                 Choice::Options((0..n).map(|_| input.byte() % 6).collect())
             };
             let late = u64::from(input.byte() % 4) * 5;
-            Command::Answer {
-                pupil,
-                question,
-                round,
-                client_seq,
-                choice,
-                at_ms: now.saturating_sub(late),
-            }
+            Command::Answer { pupil, answer: Answer { question, round, client_seq, choice }, at_ms: now.saturating_sub(late) }
         }
         4 => Command::Host(host_command(input, joined, questions)),
         5 => Command::HelpRequest,

@@ -132,19 +132,7 @@ client_messages! {
             ticket: Option<String>,
         },
         /// A pupil answers (or passes) the open question.
-        Answer = "answer" {
-            /// Question id, as sent in [`ServerMsg::Question`](super::ServerMsg::Question).
-            question: String,
-            /// Voting round, as sent in [`ServerMsg::Question`](super::ServerMsg::Question)
-            /// (1, or 2 for a second vote).
-            #[serde(default = "first_round")]
-            round: u8,
-            /// Client sequence number, increasing with every new answer the pupil gives: the
-            /// highest wins, an equal one is acknowledged again, a lower one is ignored.
-            client_seq: u64,
-            /// What the pupil chose.
-            choice: Choice,
-        },
+        Answer = "answer" (Answer),
         /// A pupil asks, anonymously, to talk to an adult.
         TalkToAdult = "talk_to_adult",
         /// Application-level ping, answered by [`ServerMsg::Pong`](super::ServerMsg::Pong)
@@ -214,6 +202,23 @@ client_messages! {
             device: u32,
         },
     }
+}
+
+/// A pupil's answer: what the pupil's phone sends, and what goes, unchanged, to the session's
+/// machine (`PupilMsg::Answer`, `Command::Answer`), and back in an acknowledgement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Answer {
+    /// Question id, as sent in [`ServerMsg::Question`](super::ServerMsg::Question).
+    pub question: String,
+    /// Voting round, as sent in [`ServerMsg::Question`](super::ServerMsg::Question) (1, or 2
+    /// for a second vote).
+    #[serde(default = "first_round")]
+    pub round: u8,
+    /// Client sequence number, increasing with every new answer the pupil gives: the highest
+    /// wins, an equal one is acknowledged again, a lower one is ignored.
+    pub client_seq: u64,
+    /// What the pupil chose.
+    pub choice: Choice,
 }
 
 fn first_round() -> u8 {

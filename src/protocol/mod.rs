@@ -17,7 +17,7 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use client::{ClientMsg, HostCommand, CLIENT_MESSAGE_TYPES};
+pub use client::{Answer, ClientMsg, HostCommand, CLIENT_MESSAGE_TYPES};
 pub use close::Close;
 pub use error::ErrorCode;
 pub use objects::*;

@@ -174,11 +174,13 @@ mod decode_props {
                 ticket,
             });
         let answer = (".{0,12}", any::<u8>(), any::<u64>(), choice()).prop_map(
-            |(question, round, client_seq, choice)| ClientMsg::Answer {
-                question,
-                round,
-                client_seq,
-                choice,
+            |(question, round, client_seq, choice)| {
+                ClientMsg::Answer(Answer {
+                    question,
+                    round,
+                    client_seq,
+                    choice,
+                })
             },
         );
         // The messages without fields, found from the one list of wire names.

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::machine::HostCommand;
-use crate::protocol::{Choice, Close, Role};
+use crate::protocol::{Answer, Close, Role};
 
 /// Identifies one WebSocket connection for the lifetime of the process.
 pub type ConnId = u64;
@@ -135,17 +135,8 @@ pub enum DeviceCommand {
 /// What a pupil sends once attached.
 #[derive(Debug)]
 pub enum PupilMsg {
-    /// An answer.
-    Answer {
-        /// Question id.
-        question: String,
-        /// Round.
-        round: u8,
-        /// Client sequence number.
-        client_seq: u64,
-        /// Choice.
-        choice: Choice,
-    },
+    /// An answer, as the pupil sent it.
+    Answer(Answer),
     /// "I'd like to talk to an adult".
     Help,
 }

@@ -56,20 +56,10 @@ pub async fn route(
             conn.reply(ServerMsg::Pong { nonce }).await;
             return Ok(());
         }
-        ClientMsg::Answer { .. } | ClientMsg::TalkToAdult if me.role != Role::Player => {
+        ClientMsg::Answer(_) | ClientMsg::TalkToAdult if me.role != Role::Player => {
             return Err(not_allowed("only a pupil"));
         }
-        ClientMsg::Answer {
-            question,
-            round,
-            client_seq,
-            choice,
-        } => pupil(PupilMsg::Answer {
-            question,
-            round,
-            client_seq,
-            choice,
-        }),
+        ClientMsg::Answer(answer) => pupil(PupilMsg::Answer(answer)),
         ClientMsg::TalkToAdult => pupil(PupilMsg::Help),
         ClientMsg::AcceptDevice { device } => {
             return device_command(handle, me, DeviceCommand::Accept(device), wire_name).await

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::protocol::{Mode, Summary};
+use crate::protocol::{Answer, Mode, Summary};
 use crate::quiz::parse_quiz;
 
 /// A question kind, with its number of options where the quiz chooses it.
@@ -279,10 +279,12 @@ impl Game {
                     if let Some(choice) = choice {
                         let cmd = Command::Answer {
                             pupil: pupil_id(p),
-                            question: id.clone(),
-                            round,
-                            client_seq: 1,
-                            choice: choice.clone(),
+                            answer: Answer {
+                                question: id.clone(),
+                                round,
+                                client_seq: 1,
+                                choice: choice.clone(),
+                            },
                             at_ms: now,
                         };
                         run(&mut s, cmd, &mut seen, &mut now);

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 pub use crate::protocol::HostCommand;
-use crate::protocol::{Choice, EndReason, ErrorCode};
+use crate::protocol::{Answer, Choice, EndReason, ErrorCode, ServerMsg};
 use crate::quiz::model::Quiz;
 use crate::session::SessionOptions;
 
@@ -193,14 +193,8 @@ pub enum Command {
     Answer {
         /// Who.
         pupil: PupilId,
-        /// Question id.
-        question: String,
-        /// Round.
-        round: u8,
-        /// Client sequence number.
-        client_seq: u64,
-        /// Choice.
-        choice: Choice,
+        /// The answer, as the pupil sent it.
+        answer: Answer,
         /// When the frame arrived.
         at_ms: Millis,
     },
@@ -230,7 +224,7 @@ pub enum Command {
 }
 
 /// Why a command produced no event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Reject {
     /// Refused: tell the sender.
     Refused {
@@ -239,8 +233,10 @@ pub enum Reject {
         /// Plain words.
         message: String,
     },
-    /// An answer with the same client sequence number as the recorded one: acknowledge it again.
-    Duplicate,
+    /// An answer with the same client sequence number as the recorded one: nothing changes, and
+    /// the pupil is sent this acknowledgement of the recorded answer again (the phone only lost
+    /// the first one).
+    Duplicate(Box<ServerMsg>),
     /// An answer older than the recorded one: ignore it.
     Stale,
     /// Nothing to do (a tick with no deadline due).
