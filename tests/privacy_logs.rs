@@ -20,8 +20,7 @@
 //!   socket ever exists (no DNS lookup, no telemetry).
 #![cfg(target_os = "linux")]
 
-#[path = "common/raw_http.rs"]
-mod raw_http;
+use loupe_tools::client::http as raw_http;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};

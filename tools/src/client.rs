@@ -1,13 +1,15 @@
 //! The typed protocol client shared by the integration tests, the chaos tests and the load generator.
 //!
 //! [`Client`] speaks the WebSocket protocol of [`loupe::protocol`] over tokio-tungstenite with
-//! small (4 KiB) buffers, so thousands of them fit in one process. [`HttpClient`] (in `http`)
-//! creates sessions over plain HTTP/1.1 on a `TcpStream`, so the library needs no HTTP client
-//! crate. Nothing here unwraps what the server sent: every surprise is a [`ClientError`].
+//! small (4 KiB) buffers, so thousands of them fit in one process. [`HttpClient`] (in [`http`])
+//! is the one HTTP client of the tools and the tests: plain HTTP/1.1 on a `TcpStream`, for the
+//! JSON API and for raw requests with any header, so the library needs no HTTP client crate.
+//! Nothing here unwraps what the server sent: every surprise is a [`ClientError`].
 
-mod http;
+pub mod http;
+mod reply;
 
-pub use http::{create_session, Created, HttpClient, HttpResponse};
+pub use http::{create_session, Created, HttpClient, HttpResponse, Reply};
 
 use std::time::Duration;
 
