@@ -99,15 +99,16 @@ impl Connection {
             Some(Err(_)) => return Incoming::Gone,
             Some(Ok(msg)) => msg,
         };
+        let now = Instant::now();
         match msg {
             Message::Close(_) => Incoming::Gone,
             Message::Pong(_) => Incoming::Pong,
             Message::Ping(_) => Incoming::Nothing,
-            Message::Text(_) | Message::Binary(_) if !gate.bucket.allows(Instant::now()) => {
+            Message::Text(_) | Message::Binary(_) if !gate.bucket.allows(now) => {
                 match gate.bucket.verdict() {
                     Flow::Close => return Incoming::Close(Close::Flood),
                     Flow::Drop { warn: true } if gate.attached => {
-                        let wait = gate.bucket.retry_after().as_millis();
+                        let wait = gate.bucket.retry_after(now).as_millis();
                         let message = format!("too many messages: slow down (retry in {wait} ms)");
                         self.error(ErrorCode::RateLimited, &message, None).await;
                     }

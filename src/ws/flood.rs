@@ -27,8 +27,6 @@ pub enum Flow {
 #[derive(Debug)]
 pub struct Bucket {
     tokens: TokenBucket,
-    /// When the last message was charged (for [`Bucket::retry_after`]).
-    last: Instant,
     warned: bool,
     last_flow: Flow,
 }
@@ -38,7 +36,6 @@ impl Bucket {
     pub fn new(rate: f64, burst: f64) -> Bucket {
         Bucket {
             tokens: TokenBucket::new(rate, burst),
-            last: Instant::now(),
             warned: false,
             last_flow: Flow::Pass,
         }
@@ -56,7 +53,6 @@ impl Bucket {
 
     /// Accounts for one message arriving at `now`.
     pub fn take(&mut self, now: Instant) -> Flow {
-        self.last = now;
         match self.tokens.take(now) {
             Take::Paid => {
                 self.warned = false;
@@ -82,9 +78,10 @@ impl Bucket {
         self.last_flow
     }
 
-    /// How long after the last message one would pass again (for the error text).
-    pub fn retry_after(&mut self) -> Duration {
-        self.tokens.wait(self.last)
+    /// How long after `now` (when the last message was charged) one would pass again, for the
+    /// error text.
+    pub fn retry_after(&mut self, now: Instant) -> Duration {
+        self.tokens.wait(now)
     }
 }
 

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::extract::ws::WebSocket;
+use tokio::sync::mpsc;
 use tokio::time::{interval_at, Instant, MissedTickBehavior};
 
 use super::codec;
@@ -18,7 +19,7 @@ use super::handshake::{self, Attached, FirstFrame};
 use super::route::{route, Me};
 use crate::app::AppState;
 use crate::protocol::Close;
-use crate::session::{ConnCtl, Control, SessionHandle};
+use crate::session::{ConnCtl, Control, Frame, SessionHandle};
 
 /// Server ping interval; two missed pongs drop the connection.
 const PING_EVERY: Duration = Duration::from_secs(15);
@@ -32,18 +33,15 @@ pub async fn run(socket: WebSocket, state: AppState, ip: IpAddr) {
     let id = NEXT_CONN.fetch_add(1, Ordering::Relaxed);
     let mut conn = Connection::new(socket);
     let ending = match handshake::hello(&mut conn, &state, id, ip).await {
-        Ok(attached) => {
-            let handle = attached.handle.clone();
-            let ending = serve(
-                &mut conn,
-                &state,
-                Me {
-                    conn: id,
-                    role: attached.role,
-                },
-                attached,
-            )
-            .await;
+        Ok(Attached {
+            handle,
+            role,
+            rx,
+            ctl,
+            first,
+        }) => {
+            let me = Me { conn: id, role };
+            let ending = serve(&mut conn, &state, &handle, me, rx, &ctl, first).await;
             let _ = handle.control.send(Control::Detach { conn: id }).await;
             ending
         }
@@ -64,16 +62,12 @@ pub async fn run(socket: WebSocket, state: AppState, ip: IpAddr) {
 async fn serve(
     conn: &mut Connection,
     state: &AppState,
+    handle: &SessionHandle,
     me: Me,
-    attached: Attached,
+    mut rx: mpsc::Receiver<Frame>,
+    ctl: &ConnCtl,
+    first: FirstFrame,
 ) -> Option<Close> {
-    let Attached {
-        handle,
-        mut rx,
-        ctl,
-        first,
-        ..
-    } = attached;
     let mut gate = Gate::attached(me.role);
     let mut first = Some(first);
     let mut ping = interval_at(Instant::now() + PING_EVERY, PING_EVERY);
@@ -96,7 +90,7 @@ async fn serve(
                     return Some(ctl.close().unwrap_or(Close::Ended));
                 };
                 if let Some(first) = first.take() {
-                    first_frame(state, &ctl, first).await;
+                    first_frame(state, ctl, first).await;
                 }
                 if conn.write_batch(&mut rx, frame).await.is_err() {
                     return None;
@@ -110,7 +104,7 @@ async fn serve(
                     Incoming::Gone => return None,
                     Incoming::Close(close) => return Some(close),
                 };
-                if let Err((code, message, name)) = forward(conn, &handle, me, &text).await {
+                if let Err((code, message, name)) = forward(conn, handle, me, &text).await {
                     conn.error(code, &message, name).await;
                 }
             }
