@@ -56,10 +56,7 @@ pub struct Conns {
 
 /// Serialises a message once, with the session's sequence number.
 pub fn frame(seq: u64, msg: ServerMsg) -> Frame {
-    Frame {
-        seq,
-        text: Utf8Bytes::from(Envelope::text(seq, msg)),
-    }
+    Frame::new(seq, Utf8Bytes::from(Envelope::text(seq, msg)))
 }
 
 impl Conns {

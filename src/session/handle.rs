@@ -18,14 +18,27 @@ pub type ConnId = u64;
 pub const CONN_QUEUE: usize = 256;
 
 /// One server message serialised once, with the sequence number it carries: what the actor
-/// queues for a connection, which writes `text` as it is and keeps `seq` as the highest it wrote
-/// (its own replies carry it) without reading its own output back.
+/// queues for a connection, which writes the text as it is and keeps the number as the highest
+/// it wrote (its own replies carry it) without reading its own output back. Cheap to clone: a
+/// broadcast queues the same frame for every recipient, and each queue slot is one pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
-    /// The sequence number inside `text`.
-    pub seq: u64,
+pub struct Frame(Arc<(u64, Utf8Bytes)>);
+
+impl Frame {
+    /// The frame of `text`, the envelope serialised with sequence number `seq`.
+    pub fn new(seq: u64, text: Utf8Bytes) -> Frame {
+        Frame(Arc::new((seq, text)))
+    }
+
+    /// The sequence number inside the text.
+    pub fn seq(&self) -> u64 {
+        self.0 .0
+    }
+
     /// The whole envelope, as JSON text.
-    pub text: Utf8Bytes,
+    pub fn text(&self) -> &Utf8Bytes {
+        &self.0 .1
+    }
 }
 
 /// The actor's side of one connection: its bounded outgoing queue and a way to close it.

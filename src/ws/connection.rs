@@ -164,8 +164,8 @@ impl Connection {
     }
 
     async fn feed(&mut self, frame: Frame) -> Result<(), axum::Error> {
-        self.written = self.written.max(frame.seq);
-        self.socket.feed(Message::Text(frame.text)).await
+        self.written = self.written.max(frame.seq());
+        self.socket.feed(Message::Text(frame.text().clone())).await
     }
 
     /// Sends the close frame, then finishes the close handshake: reads (and drops) what the
