@@ -1,7 +1,6 @@
 //! The HTTP API and pages, tested against the real server on 127.0.0.1:0 with a tiny HTTP client.
 
-#[path = "common/raw_http.rs"]
-mod raw_http;
+use loupe_tools::client::http as raw_http;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -53,7 +52,7 @@ impl Server {
     }
 
     async fn get(&self, path: &str) -> anyhow::Result<Reply> {
-        raw_http::get(self.addr, path, &[]).await
+        Ok(raw_http::get(self.addr, path, &[]).await?)
     }
 
     async fn post_json(&self, path: &str, body: &Value) -> anyhow::Result<Reply> {
@@ -71,7 +70,7 @@ impl Server {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> anyhow::Result<Reply> {
-        raw_http::request(self.addr, "POST", path, headers, body).await
+        Ok(raw_http::request(self.addr, "POST", path, headers, body).await?)
     }
 }
 

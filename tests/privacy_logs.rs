@@ -20,8 +20,7 @@
 //!   socket ever exists (no DNS lookup, no telemetry).
 #![cfg(target_os = "linux")]
 
-#[path = "common/raw_http.rs"]
-mod raw_http;
+use loupe_tools::client::http as raw_http;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader};
@@ -32,7 +31,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
 use futures_util::{SinkExt, StreamExt};
-use loupe::protocol::{Choice, ClientMsg, ServerMsg};
+use loupe::protocol::{Answer, Choice, ClientMsg, ServerMsg};
 use loupe_tools::client::{Client, Created, HttpClient};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -311,12 +310,12 @@ async fn until(c: &mut Client, pred: impl FnMut(&ServerMsg) -> bool) -> anyhow::
 }
 
 async fn answer(c: &mut Client, q: &str, seq: u64, choice: Choice) -> anyhow::Result<()> {
-    let msg = ClientMsg::Answer {
+    let msg = ClientMsg::Answer(Answer {
         question: q.into(),
         round: 1,
         client_seq: seq,
         choice,
-    };
+    });
     c.send(&msg).await?;
     match until(c, |m| {
         matches!(m, ServerMsg::Ack { .. } | ServerMsg::Error { .. })

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::TestServer;
-use loupe::protocol::{close, Choice, ClientMsg, ServerMsg};
+use loupe::protocol::{close, Answer, Choice, ClientMsg, ServerMsg};
 use tokio::sync::Semaphore;
 
 /// Pupils.
@@ -49,12 +49,12 @@ async fn pupil(ws: String, code: String, i: usize, gate: Arc<Semaphore>) -> anyh
         0 => Choice::Pass,
         _ => Choice::Options(vec![(i % 4) as u8]),
     };
-    c.send(&ClientMsg::Answer {
+    c.send(&ClientMsg::Answer(Answer {
         question,
         round,
         client_seq: 1,
         choice,
-    })
+    }))
     .await?;
     c.recv_until(WAIT, |m| matches!(m, ServerMsg::Ack { .. }))
         .await?;

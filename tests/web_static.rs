@@ -221,7 +221,7 @@ async fn get_as(addr: SocketAddr, path: &str, host: &str) -> anyhow::Result<Repl
     stream.write_all(head.as_bytes()).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
-    common::raw_http::parse(&raw)
+    Ok(common::raw_http::parse(&raw)?)
 }
 
 /// `/join/{code}` and `/screen/{code}` are one prepared page each, whatever the code (the script

@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use loupe::protocol::{Choice, ClientMsg, Mode, ServerMsg, Stage};
+use loupe::protocol::{Answer, Choice, ClientMsg, Mode, ServerMsg, Stage};
 use loupe::quiz::model::Quiz;
 use loupe::session::machine::{
     record, Audience, Command, Effect, Event, HostCommand, PupilId, Session, SessionCreated, Viewer,
@@ -302,14 +302,7 @@ fn command(
                 Choice::Options((0..n).map(|_| input.byte() % 6).collect())
             };
             let late = u64::from(input.byte() % 4) * 5;
-            Command::Answer {
-                pupil,
-                question,
-                round,
-                client_seq,
-                choice,
-                at_ms: now.saturating_sub(late),
-            }
+            Command::Answer { pupil, answer: Answer { question, round, client_seq, choice }, at_ms: now.saturating_sub(late) }
         }
         4 => Command::Host(host_command(input, joined, questions)),
         5 => Command::HelpRequest,
@@ -337,7 +330,9 @@ fn host_command(input: &mut Input<'_>, joined: &[PupilId], questions: &[String])
         7 => HostCommand::Skip,
         8 => {
             let i = usize::from(input.byte()) % (questions.len() + 1);
-            HostCommand::ShowResults(questions.get(i).cloned().unwrap_or_else(|| "x".into()))
+            HostCommand::ShowResults {
+                question: questions.get(i).cloned().unwrap_or_else(|| "x".into()),
+            }
         }
         9 => HostCommand::Revote,
         10 => HostCommand::Finish,
@@ -349,7 +344,7 @@ fn host_command(input: &mut Input<'_>, joined: &[PupilId], questions: &[String])
                 Some(p) if i < 200 => format!("{p:x}"),
                 _ => format!("{i}zz"),
             };
-            HostCommand::Remove(id)
+            HostCommand::Remove { player: id }
         }
         _ => HostCommand::End,
     }

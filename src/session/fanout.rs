@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::mpsc::error::TrySendError;
 
-use super::handle::{ConnId, ConnLink};
+use super::handle::{ConnId, ConnLink, Frame};
 use super::machine::{Audience, PupilId};
 use crate::protocol::{close, Envelope, Role, ServerMsg};
 
@@ -55,15 +55,8 @@ pub struct Conns {
 }
 
 /// Serialises a message once, with the session's sequence number.
-pub fn frame(seq: u64, msg: ServerMsg) -> Utf8Bytes {
-    let envelope = Envelope { seq, msg };
-    match serde_json::to_string(&envelope) {
-        Ok(text) => Utf8Bytes::from(text),
-        // Serialising our own types cannot fail; say so on the wire rather than panic.
-        Err(_) => Utf8Bytes::from_static(
-            r#"{"seq":0,"type":"error","code":"internal","message":"serialisation failed"}"#,
-        ),
-    }
+pub fn frame(seq: u64, msg: ServerMsg) -> Frame {
+    Frame::new(seq, Utf8Bytes::from(Envelope::text(seq, msg)))
 }
 
 impl Conns {
@@ -193,7 +186,7 @@ impl Conns {
     }
 
     /// Sends one frame to one connection; a full queue closes it (4008) so it resumes.
-    pub fn send(&mut self, conn: ConnId, frame: Utf8Bytes) {
+    pub fn send(&mut self, conn: ConnId, frame: Frame) {
         let full = match self.all.get(&conn) {
             Some(c) => matches!(c.link.tx.try_send(frame), Err(TrySendError::Full(_))),
             None => false,
@@ -204,7 +197,7 @@ impl Conns {
     }
 
     /// Sends one pre-serialised frame to the connections of an audience it is news to.
-    pub fn broadcast(&mut self, audience: Audience, fresh: Fresh, frame: &Utf8Bytes) {
+    pub fn broadcast(&mut self, audience: Audience, fresh: Fresh, frame: &Frame) {
         if let Audience::Pupil(p) = audience {
             if let Some(&conn) = self.pupils.get(&p) {
                 if self.all.get(&conn).is_some_and(|c| fresh.wants(c)) {

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::machine::HostCommand;
-use crate::protocol::{Choice, Role};
+use crate::protocol::{Answer, Close, Role};
 
 /// Identifies one WebSocket connection for the lifetime of the process.
 pub type ConnId = u64;
@@ -17,11 +17,35 @@ pub type ConnId = u64;
 /// Frames a connection's queue holds before the connection counts as too slow and is closed.
 pub const CONN_QUEUE: usize = 256;
 
+/// One server message serialised once, with the sequence number it carries: what the actor
+/// queues for a connection, which writes the text as it is and keeps the number as the highest
+/// it wrote (its own replies carry it) without reading its own output back. Cheap to clone: a
+/// broadcast queues the same frame for every recipient, and each queue slot is one pointer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame(Arc<(u64, Utf8Bytes)>);
+
+impl Frame {
+    /// The frame of `text`, the envelope serialised with sequence number `seq`.
+    pub fn new(seq: u64, text: Utf8Bytes) -> Frame {
+        Frame(Arc::new((seq, text)))
+    }
+
+    /// The sequence number inside the text.
+    pub fn seq(&self) -> u64 {
+        self.0 .0
+    }
+
+    /// The whole envelope, as JSON text.
+    pub fn text(&self) -> &Utf8Bytes {
+        &self.0 .1
+    }
+}
+
 /// The actor's side of one connection: its bounded outgoing queue and a way to close it.
 #[derive(Debug, Clone)]
 pub struct ConnLink {
     /// Pre-serialised frames; only the actor writes here.
-    pub tx: mpsc::Sender<Utf8Bytes>,
+    pub tx: mpsc::Sender<Frame>,
     /// Shared close signal.
     pub ctl: Arc<ConnCtl>,
 }
@@ -47,6 +71,11 @@ impl ConnCtl {
             0 => None,
             c => Some(c),
         }
+    }
+
+    /// The close the actor asked for, if it set a code ([`Close::from_session`]).
+    pub fn close(&self) -> Option<Close> {
+        self.code().and_then(Close::from_session)
     }
 
     /// Closes at once with `code`.
@@ -119,17 +148,8 @@ pub enum DeviceCommand {
 /// What a pupil sends once attached.
 #[derive(Debug)]
 pub enum PupilMsg {
-    /// An answer.
-    Answer {
-        /// Question id.
-        question: String,
-        /// Round.
-        round: u8,
-        /// Client sequence number.
-        client_seq: u64,
-        /// Choice.
-        choice: Choice,
-    },
+    /// An answer, as the pupil sent it.
+    Answer(Answer),
     /// "I'd like to talk to an adult".
     Help,
 }

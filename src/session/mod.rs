@@ -25,7 +25,7 @@ pub mod wall;
 
 pub use actor::wrong_secret;
 pub use handle::{
-    ConnCtl, ConnId, ConnLink, Control, DeviceCommand, PupilInput, PupilMsg, SessionHandle,
+    ConnCtl, ConnId, ConnLink, Control, DeviceCommand, Frame, PupilInput, PupilMsg, SessionHandle,
     CONN_QUEUE,
 };
 pub use journal::{Journal, JournalError, Journals, MemoryJournals, Restored};

@@ -1,8 +1,11 @@
-//! A per-connection token bucket: a pupil tapping fast is fine, a script flooding is told, then cut.
+//! A connection's message budget (a [`TokenBucket`]): a pupil tapping fast is fine, a script flooding
+//! is told, then cut.
 
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use crate::guard::{Take, TokenBucket};
 
 /// What to do with one incoming message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,14 +21,12 @@ pub enum Flow {
     Close,
 }
 
-/// Refills `rate` tokens a second up to `burst`; each message takes one. Going `burst` messages
-/// into debt closes the connection.
+/// A connection's message budget: a [`TokenBucket`] of `rate` messages a second after a burst
+/// of `burst`; going `burst` messages into debt closes the connection. Remembers whether the
+/// client was already warned in this run of drops.
 #[derive(Debug)]
 pub struct Bucket {
-    tokens: f64,
-    rate: f64,
-    burst: f64,
-    last: Instant,
+    tokens: TokenBucket,
     warned: bool,
     last_flow: Flow,
 }
@@ -34,10 +35,7 @@ impl Bucket {
     /// A full bucket.
     pub fn new(rate: f64, burst: f64) -> Bucket {
         Bucket {
-            tokens: burst,
-            rate,
-            burst,
-            last: Instant::now(),
+            tokens: TokenBucket::new(rate, burst),
             warned: false,
             last_flow: Flow::Pass,
         }
@@ -55,20 +53,18 @@ impl Bucket {
 
     /// Accounts for one message arriving at `now`.
     pub fn take(&mut self, now: Instant) -> Flow {
-        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
-        self.last = now;
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
-        self.tokens -= 1.0;
-        if self.tokens >= 0.0 {
-            self.warned = false;
-            return Flow::Pass;
+        match self.tokens.take(now) {
+            Take::Paid => {
+                self.warned = false;
+                Flow::Pass
+            }
+            Take::Overdrawn => Flow::Close,
+            Take::Debt => {
+                let warn = !self.warned;
+                self.warned = true;
+                Flow::Drop { warn }
+            }
         }
-        if self.tokens < -self.burst {
-            return Flow::Close;
-        }
-        let warn = !self.warned;
-        self.warned = true;
-        Flow::Drop { warn }
     }
 
     /// Charges one message; whether it may be handled (else see [`Bucket::verdict`]).
@@ -82,9 +78,10 @@ impl Bucket {
         self.last_flow
     }
 
-    /// How long until one message would pass again (for the error text).
-    pub fn retry_after(&self) -> Duration {
-        Duration::from_secs_f64(((1.0 - self.tokens) / self.rate).max(0.0))
+    /// How long after `now` (when the last message was charged) one would pass again, for the
+    /// error text.
+    pub fn retry_after(&mut self, now: Instant) -> Duration {
+        self.tokens.wait(now)
     }
 }
 

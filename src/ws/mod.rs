@@ -4,8 +4,12 @@
 //! the fan-out time), messages are capped, and every connection runs inside the server's task
 //! tracker so shutdown can wait for it.
 
+mod codec;
 mod connection;
 mod flood;
+mod handshake;
+mod route;
+mod task;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,7 +75,7 @@ pub async fn upgrade(
         .on_upgrade(move |socket| {
             let tracker = state.tracker.clone();
             tracker.track_future(async move {
-                connection::run(socket, state, ip).await;
+                task::run(socket, state, ip).await;
                 drop(permit);
             })
         })

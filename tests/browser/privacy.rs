@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use loupe::protocol::{Choice, ClientMsg, ServerMsg};
+use loupe::protocol::{Answer, Choice, ClientMsg, ServerMsg};
 use loupe_tools::client::{self, Client};
 use serde_json::json;
 
@@ -54,12 +54,12 @@ impl Typed {
                 |m| matches!(m, ServerMsg::Question { question, .. } if question == q),
             )
             .await?;
-        let answer = ClientMsg::Answer {
+        let answer = ClientMsg::Answer(Answer {
             question: q.into(),
             round: 1,
             client_seq: 1,
             choice,
-        };
+        });
         self.client.send(&answer).await?;
         self.client
             .recv_until(

@@ -3,7 +3,7 @@
 use anyhow::{anyhow, bail, ensure, Context};
 use futures_util::future::try_join_all;
 use loupe::protocol::{
-    Choice, ClientMsg, Distribution, Envelope, ErrorCode, Role, ServerMsg, Stage,
+    Answer, Choice, ClientMsg, Distribution, Envelope, ErrorCode, Role, ServerMsg, Stage,
 };
 use loupe_tools::client::{msg_type, Created};
 
@@ -84,12 +84,12 @@ pub async fn resume(server: &TestServer, code: &str, token: &str) -> anyhow::Res
 
 /// The `answer` message.
 pub fn answer_msg(question: &str, round: u8, client_seq: u64, choice: Choice) -> ClientMsg {
-    ClientMsg::Answer {
+    ClientMsg::Answer(Answer {
         question: question.to_owned(),
         round,
         client_seq,
         choice,
-    }
+    })
 }
 
 /// Sends an answer and waits for the `ack` of this client_seq (an `error` fails).

@@ -9,7 +9,6 @@
 pub mod flow;
 pub mod lesson;
 pub mod model;
-pub mod raw_http;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,6 +21,9 @@ use loupe::config::Config;
 use loupe_tools::client::{Created, HttpClient};
 use tokio_util::sync::CancellationToken;
 
+/// The tools' HTTP client, for raw requests (any header, the answer's headers and bytes).
+#[allow(unused_imports)]
+pub use loupe_tools::client::http as raw_http;
 pub use loupe_tools::client::{Client, Received, Welcome};
 
 /// How long a test waits for any expected message.

@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context};
-use loupe::protocol::{close, Choice, ClientMsg, ServerMsg, Stage};
+use loupe::protocol::{close, Answer, Choice, ClientMsg, ServerMsg, Stage};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -174,12 +174,12 @@ impl Pupil {
         if let Some(mut old) = old {
             // A late, older answer from the replaced socket must change nothing.
             if let Some((seq, choice)) = self.older(q) {
-                let late = ClientMsg::Answer {
+                let late = ClientMsg::Answer(Answer {
                     question: q.to_owned(),
                     round: 1,
                     client_seq: seq,
                     choice,
-                };
+                });
                 if old.send(&late).await.is_ok() {
                     self.stats.late_from_old += 1;
                 }

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, ensure};
-use loupe::protocol::{Choice, ClientMsg, Envelope, ErrorCode, PrivateResult, ServerMsg, Stage};
+use loupe::protocol::{
+    Answer, Choice, ClientMsg, Envelope, ErrorCode, PrivateResult, ServerMsg, Stage,
+};
 use loupe::quiz::model::{Question, Quiz};
 use loupe_tools::client::{Client, ClientError};
 use loupe_tools::reconnect::Backoff;
@@ -155,12 +157,12 @@ impl Phone {
         self.sent.insert((q.to_owned(), round, seq), choice.clone());
         let last = self.last_sent.entry((q.to_owned(), round)).or_default();
         *last = (*last).max(seq);
-        let msg = ClientMsg::Answer {
+        let msg = ClientMsg::Answer(Answer {
             question: q.to_owned(),
             round,
             client_seq: seq,
             choice,
-        };
+        });
         if let Some(c) = self.client.as_mut() {
             if c.send(&msg).await.is_err() {
                 self.client = None;

@@ -337,14 +337,14 @@ async fn bearer_post(
     auth: &str,
     body: &str,
 ) -> anyhow::Result<(u16, String)> {
-    raw_http::send_json(
+    Ok(raw_http::send_json(
         addr_of(server),
         "POST",
         path,
         &[("Authorization", auth)],
         body,
     )
-    .await
+    .await?)
 }
 
 /// `GET path` with a bearer secret; the status.
@@ -363,12 +363,12 @@ async fn bearer_get(server: &TestServer, path: &str, secret: &str) -> anyhow::Re
 
 /// `POST /api/sessions` with `X-Loupe-Host-Key`.
 async fn keyed_post(server: &TestServer, body: &str, key: &str) -> anyhow::Result<(u16, String)> {
-    raw_http::send_json(
+    Ok(raw_http::send_json(
         addr_of(server),
         "POST",
         "/api/sessions",
         &[("X-Loupe-Host-Key", key)],
         body,
     )
-    .await
+    .await?)
 }

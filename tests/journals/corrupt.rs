@@ -2,7 +2,7 @@
 //! checks that reading it back never panics. Shared by the property test here and the fuzz
 //! target `afl_journal` (`fuzz/`), which includes this file.
 
-use loupe::protocol::Choice;
+use loupe::protocol::{Answer, Choice};
 use loupe::session::machine::{record, Command, HostCommand, Session, Viewer};
 use serde_json::{json, Value};
 
@@ -290,10 +290,12 @@ fn exercise(mut s: Session) {
     for &p in pupils.iter().take(3) {
         commands.push(Command::Answer {
             pupil: p,
-            question: question.clone(),
-            round: 1,
-            client_seq: 99,
-            choice: Choice::Options(vec![0]),
+            answer: Answer {
+                question: question.clone(),
+                round: 1,
+                client_seq: 99,
+                choice: Choice::Options(vec![0]),
+            },
             at_ms: now,
         });
     }
@@ -304,7 +306,9 @@ fn exercise(mut s: Session) {
             HostCommand::Reveal,
             HostCommand::Revote,
             HostCommand::Skip,
-            HostCommand::ShowResults(question.clone()),
+            HostCommand::ShowResults {
+                question: question.clone(),
+            },
             HostCommand::Next,
             HostCommand::Close,
             HostCommand::Finish,

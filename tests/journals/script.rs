@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use loupe::protocol::{Choice, EndReason, Mode};
+use loupe::protocol::{Answer, Choice, EndReason, Mode};
 use loupe::session::machine::{Command, HostCommand, Millis, PupilId, SessionCreated};
 use loupe::session::secret;
 use loupe::session::{Retention, SessionOptions};
@@ -160,13 +160,15 @@ fn answer(
 ) -> Command {
     Command::Answer {
         pupil,
-        question: question.into(),
-        round,
-        client_seq: seq,
-        choice: if picked.is_empty() {
-            Choice::Pass
-        } else {
-            Choice::Options(picked.to_vec())
+        answer: Answer {
+            question: question.into(),
+            round,
+            client_seq: seq,
+            choice: if picked.is_empty() {
+                Choice::Pass
+            } else {
+                Choice::Options(picked.to_vec())
+            },
         },
         at_ms: at,
     }
@@ -246,7 +248,12 @@ fn lesson() -> Script {
         (70_300, answer(14, "scale", 1, 1, &[3], 70_300)),
         (70_400, answer(15, "scale", 1, 1, &[], 70_400)),
         (71_000, host(HostCommand::Close)),
-        (72_000, host(HostCommand::ShowResults("single".into()))),
+        (
+            72_000,
+            host(HostCommand::ShowResults {
+                question: "single".into(),
+            }),
+        ),
         (73_000, host(HostCommand::Next)),
         (74_000, answer(11, "self", 1, 1, &[0, 1], 74_000)),
         (74_100, answer(12, "self", 1, 1, &[2], 74_100)),
@@ -282,7 +289,12 @@ fn challenge() -> Script {
         .map(|p| (p * 10, join(p, p * 1_000_003)))
         .collect();
     steps.extend([
-        (300, host(HostCommand::Remove(format!("{:x}", 26)))),
+        (
+            300,
+            host(HostCommand::Remove {
+                player: format!("{:x}", 26),
+            }),
+        ),
         (1_000, host(HostCommand::Next)),
         (2_000, host(HostCommand::Next)),
     ]);

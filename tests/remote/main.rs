@@ -38,7 +38,7 @@ pub async fn request(
         &[("Content-Type", "application/json")]
     };
     let headers: Vec<(&str, &str)> = headers.iter().chain(json).copied().collect();
-    raw_http::request(addr, method, path, &headers, body.as_bytes()).await
+    Ok(raw_http::request(addr, method, path, &headers, body.as_bytes()).await?)
 }
 
 /// `POST /api/sessions/{code}/remote` with this bearer secret.

@@ -1,13 +1,17 @@
 //! The typed protocol client shared by the integration tests, the chaos tests and the load generator.
 //!
 //! [`Client`] speaks the WebSocket protocol of [`loupe::protocol`] over tokio-tungstenite with
-//! small (4 KiB) buffers, so thousands of them fit in one process. [`HttpClient`] (in `http`)
-//! creates sessions over plain HTTP/1.1 on a `TcpStream`, so the library needs no HTTP client
-//! crate. Nothing here unwraps what the server sent: every surprise is a [`ClientError`].
+//! small (4 KiB) buffers, so thousands of them fit in one process. [`HttpClient`] (in [`http`])
+//! is the one HTTP client of the tools and the tests: plain HTTP/1.1 on a `TcpStream`, for the
+//! JSON API and for raw requests with any header, so the library needs no HTTP client crate.
+//! Nothing here unwraps what the server sent: every surprise is a [`ClientError`].
 
-mod http;
+mod error;
+pub mod http;
+mod reply;
 
-pub use http::{create_session, Created, HttpClient, HttpResponse};
+pub use error::{ClientError, Result};
+pub use http::{create_session, Created, HttpClient, HttpResponse, Reply};
 
 use std::time::Duration;
 
@@ -29,84 +33,6 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// WebSocket read and write buffer size: 4 KiB keeps thousands of clients cheap (the 128 KiB
 /// default costs about 137 kB per connection).
 pub const BUFFER_SIZE: usize = 4 * 1024;
-
-/// What can go wrong talking to a Loupe server.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    /// The WebSocket layer failed (handshake, I/O, protocol violation).
-    #[error("websocket: {0}")]
-    Ws(#[from] tungstenite::Error),
-    /// The socket is closed; `code` is the close frame's code (`None`: dropped without a frame).
-    #[error("closed (code {code:?}): {reason}")]
-    Closed {
-        /// Close code, e.g. [`loupe::protocol::close::ENDED`].
-        code: Option<u16>,
-        /// Close reason text.
-        reason: String,
-    },
-    /// No matching message arrived in time.
-    #[error("timed out after {after:?} waiting for {what}; skipped: {skipped:?}")]
-    Timeout {
-        /// How long we waited.
-        after: Duration,
-        /// What we were waiting for.
-        what: String,
-        /// The messages received and skipped meanwhile, shortened (for the failure message).
-        skipped: Vec<String>,
-    },
-    /// The server sent text that is not a valid [`Envelope`].
-    #[error("undecodable server message ({error}): {text}")]
-    Decode {
-        /// The JSON error.
-        error: serde_json::Error,
-        /// The text received.
-        text: String,
-    },
-    /// The server sent a binary frame, which the protocol never uses.
-    #[error("the server sent a binary frame")]
-    Binary,
-    /// `hello` was answered with an error.
-    #[error("hello refused: {code:?}: {message}")]
-    Refused {
-        /// The error code.
-        code: ErrorCode,
-        /// The server's explanation.
-        message: String,
-    },
-    /// A message other than the one expected arrived.
-    #[error("unexpected message: {0}")]
-    Unexpected(String),
-    /// A plain I/O error (HTTP).
-    #[error("i/o: {0}")]
-    Io(#[from] std::io::Error),
-    /// An HTTP answer with an unexpected status, or one that cannot be read.
-    #[error("http {status}: {body}")]
-    Http {
-        /// Status code (0 when the answer could not be parsed).
-        status: u16,
-        /// Body, or what was wrong.
-        body: String,
-    },
-    /// A URL this client cannot use (only `http://host:port/...` and `ws://host:port/...`).
-    #[error("bad url: {0}")]
-    BadUrl(String),
-    /// A JSON body could not be built or read.
-    #[error("json: {0}")]
-    Json(#[from] serde_json::Error),
-}
-
-impl ClientError {
-    /// The close code, when this error is a close.
-    pub fn close_code(&self) -> Option<u16> {
-        match self {
-            ClientError::Closed { code, .. } => *code,
-            _ => None,
-        }
-    }
-}
-
-/// Result alias for this module.
-pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 
 /// The contents of a [`ServerMsg::Welcome`].
 #[derive(Debug, Clone, PartialEq)]

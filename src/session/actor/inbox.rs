@@ -60,29 +60,16 @@ impl Actor {
             return;
         };
         match input.msg {
-            PupilMsg::Answer {
-                question,
-                round,
-                client_seq,
-                choice,
-            } => {
+            PupilMsg::Answer(answer) => {
                 let at_ms = self.at_ms(input.at);
-                let q = self.machine.quiz.question(&question).map(|(q, _)| q as u32);
                 let cmd = Command::Answer {
                     pupil,
-                    question,
-                    round,
-                    client_seq,
-                    choice,
+                    answer,
                     at_ms,
                 };
                 match self.decide_and_commit(&cmd) {
                     Ok(_) | Err(Reject::Stale) | Err(Reject::Nothing) => {}
-                    Err(Reject::Duplicate) => {
-                        if let Some(ack) = q.and_then(|q| self.machine.ack(pupil, q, round)) {
-                            self.queue(input.conn, ack);
-                        }
-                    }
+                    Err(Reject::Duplicate(ack)) => self.queue(input.conn, *ack),
                     Err(reject) => self.refuse(input.conn, reject, "answer"),
                 }
             }

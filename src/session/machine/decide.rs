@@ -2,7 +2,7 @@
 
 use super::events::{Command, Event, HostCommand, Millis, PupilId, Reject, ADD_TIME_MS, GRACE_MS};
 use super::{fit, names, Session};
-use crate::protocol::{Choice, ErrorCode, Mode, Stage};
+use crate::protocol::{Answer, Choice, ErrorCode, Mode, Stage};
 
 type Decision = Result<Vec<Event>, Reject>;
 
@@ -29,12 +29,9 @@ impl Session {
             } => self.decide_join(now, *pupil, token_hash, *name_seed, *max_players),
             Command::Answer {
                 pupil,
-                question,
-                round,
-                client_seq,
-                choice,
+                answer,
                 at_ms,
-            } => self.decide_answer(*pupil, question, *round, *client_seq, choice, *at_ms),
+            } => self.decide_answer(*pupil, answer, *at_ms),
             Command::HelpRequest => Ok(vec![Event::HelpRequested]),
             Command::Expire(reason) => Ok(vec![Event::Ended {
                 at_ms: now,
@@ -99,15 +96,14 @@ impl Session {
         }])
     }
 
-    fn decide_answer(
-        &self,
-        pupil: PupilId,
-        question: &str,
-        round: u8,
-        client_seq: u64,
-        choice: &Choice,
-        at_ms: Millis,
-    ) -> Decision {
+    fn decide_answer(&self, pupil: PupilId, answer: &Answer, at_ms: Millis) -> Decision {
+        let Answer {
+            question,
+            round,
+            client_seq,
+            choice,
+        } = answer;
+        let (round, client_seq) = (*round, *client_seq);
         if self.pupil(pupil).is_none_or(|p| p.removed) {
             return Err(Reject::refused(ErrorCode::BadToken, "unknown pupil"));
         }
@@ -127,7 +123,8 @@ impl Session {
             .and_then(|r| r.answers.get(&pupil));
         if let Some(old) = recorded {
             if client_seq == old.client_seq {
-                return Err(Reject::Duplicate);
+                let ack = self.ack(pupil, q, round).ok_or(Reject::Stale)?;
+                return Err(Reject::Duplicate(Box::new(ack)));
             }
             if client_seq < old.client_seq {
                 return Err(Reject::Stale);
@@ -237,7 +234,7 @@ impl Session {
                 }
                 _ => Err(wrong_phase("no current question to skip")),
             },
-            HostCommand::ShowResults(id) => {
+            HostCommand::ShowResults { question: id } => {
                 let Some((q, _)) = self.quiz.question(id) else {
                     return Err(Reject::refused(
                         ErrorCode::UnknownQuestion,
@@ -276,7 +273,7 @@ impl Session {
             },
             HostCommand::Lock => Ok(vec![Event::LobbyLocked { locked: true }]),
             HostCommand::Unlock => Ok(vec![Event::LobbyLocked { locked: false }]),
-            HostCommand::Remove(id) => {
+            HostCommand::Remove { player: id } => {
                 if self.options.mode != Mode::Challenge {
                     return Err(Reject::refused(
                         ErrorCode::NotAllowed,

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::protocol::Mode;
+use crate::protocol::{Answer, Mode};
 use crate::quiz::parse_quiz;
 
 /// A question kind, with its number of options where the quiz chooses it.
@@ -279,10 +279,12 @@ impl Game {
                     if let Some(choice) = choice {
                         let cmd = Command::Answer {
                             pupil: pupil_id(p),
-                            question: id.clone(),
-                            round,
-                            client_seq: 1,
-                            choice: choice.clone(),
+                            answer: Answer {
+                                question: id.clone(),
+                                round,
+                                client_seq: 1,
+                                choice: choice.clone(),
+                            },
                             at_ms: now,
                         };
                         run(&mut s, cmd, &mut seen, &mut now);
@@ -295,7 +297,9 @@ impl Game {
                 };
                 run(&mut s, Command::Host(end), &mut seen, &mut now);
             }
-            let review = HostCommand::ShowResults(format!("q{}", plan.review % (q + 1)));
+            let review = HostCommand::ShowResults {
+                question: format!("q{}", plan.review % (q + 1)),
+            };
             run(&mut s, Command::Host(review), &mut seen, &mut now);
             for m in s.snapshot(Viewer::Screen, now) {
                 seen.push(serde_json::to_string(&m).expect("messages encode"));

@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use crate::protocol::{Choice, EndReason, ErrorCode};
+pub use crate::protocol::HostCommand;
+use crate::protocol::{Answer, Choice, EndReason, ErrorCode, ServerMsg};
 use crate::quiz::model::Quiz;
 use crate::session::SessionOptions;
 
@@ -197,41 +198,6 @@ impl Event {
     }
 }
 
-/// Host commands, after the connection checked the role.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostCommand {
-    /// See [`crate::protocol::ClientMsg::Start`].
-    Start,
-    /// See [`crate::protocol::ClientMsg::Next`].
-    Next,
-    /// See [`crate::protocol::ClientMsg::Close`].
-    Close,
-    /// See [`crate::protocol::ClientMsg::Reveal`].
-    Reveal,
-    /// See [`crate::protocol::ClientMsg::Pause`].
-    Pause,
-    /// See [`crate::protocol::ClientMsg::Resume`].
-    Resume,
-    /// See [`crate::protocol::ClientMsg::AddTime`].
-    AddTime,
-    /// See [`crate::protocol::ClientMsg::Skip`].
-    Skip,
-    /// See [`crate::protocol::ClientMsg::ShowResults`].
-    ShowResults(String),
-    /// See [`crate::protocol::ClientMsg::Revote`].
-    Revote,
-    /// See [`crate::protocol::ClientMsg::Finish`].
-    Finish,
-    /// See [`crate::protocol::ClientMsg::Lock`].
-    Lock,
-    /// See [`crate::protocol::ClientMsg::Unlock`].
-    Unlock,
-    /// See [`crate::protocol::ClientMsg::Remove`].
-    Remove(String),
-    /// See [`crate::protocol::ClientMsg::End`].
-    End,
-}
-
 /// Inputs to [`super::Session::decide`]. Random values are drawn by the caller and carried in.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -250,14 +216,8 @@ pub enum Command {
     Answer {
         /// Who.
         pupil: PupilId,
-        /// Question id.
-        question: String,
-        /// Round.
-        round: u8,
-        /// Client sequence number.
-        client_seq: u64,
-        /// Choice.
-        choice: Choice,
+        /// The answer, as the pupil sent it.
+        answer: Answer,
         /// When the frame arrived.
         at_ms: Millis,
     },
@@ -287,7 +247,7 @@ pub enum Command {
 }
 
 /// Why a command produced no event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Reject {
     /// Refused: tell the sender.
     Refused {
@@ -296,8 +256,10 @@ pub enum Reject {
         /// Plain words.
         message: String,
     },
-    /// An answer with the same client sequence number as the recorded one: acknowledge it again.
-    Duplicate,
+    /// An answer with the same client sequence number as the recorded one: nothing changes, and
+    /// the pupil is sent this acknowledgement of the recorded answer again (the phone only lost
+    /// the first one).
+    Duplicate(Box<ServerMsg>),
     /// An answer older than the recorded one: ignore it.
     Stale,
     /// Nothing to do (a tick with no deadline due).

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use proptest::prelude::*;
 
 use super::*;
-use crate::protocol::{Choice, Mode, ServerMsg, Stage};
+use crate::protocol::{Answer, Choice, Mode, ServerMsg, Stage};
 use crate::quiz::parse_quiz;
 
 const QUIZ: &str = r#"
@@ -114,12 +114,16 @@ fn host_command(i: u8, s: &Session) -> HostCommand {
         7 => HostCommand::Resume,
         8 => HostCommand::AddTime,
         9 => HostCommand::Skip,
-        10 => HostCommand::ShowResults("single".into()),
+        10 => HostCommand::ShowResults {
+            question: "single".into(),
+        },
         11 => HostCommand::Revote,
         12 => HostCommand::Finish,
         13 => HostCommand::Lock,
         14 => HostCommand::Unlock,
-        _ => HostCommand::Remove(pupils.first().map(|p| format!("{p:x}")).unwrap_or_default()),
+        _ => HostCommand::Remove {
+            player: pupils.first().map(|p| format!("{p:x}")).unwrap_or_default(),
+        },
     }
 }
 
@@ -239,13 +243,15 @@ fn run_ops(ops: &[Op], mode: Mode, close_all: bool) -> (Session, Vec<Event>) {
                 picked.dedup();
                 Command::Answer {
                     pupil,
-                    question: s.quiz.questions[q].id.clone(),
-                    round,
-                    client_seq: *seq,
-                    choice: if *pass {
-                        Choice::Pass
-                    } else {
-                        Choice::Options(picked)
+                    answer: Answer {
+                        question: s.quiz.questions[q].id.clone(),
+                        round,
+                        client_seq: *seq,
+                        choice: if *pass {
+                            Choice::Pass
+                        } else {
+                            Choice::Options(picked)
+                        },
                     },
                     at_ms: now,
                 }
@@ -326,10 +332,12 @@ fn step(s: &mut Session, now: Millis, cmd: Command) -> Result<Vec<Effect>, Rejec
 fn answer(pupil: PupilId, q: &str, seq: u64, choice: Choice) -> Command {
     Command::Answer {
         pupil,
-        question: q.into(),
-        round: 1,
-        client_seq: seq,
-        choice,
+        answer: Answer {
+            question: q.into(),
+            round: 1,
+            client_seq: seq,
+            choice,
+        },
         at_ms: 5,
     }
 }
@@ -341,9 +349,20 @@ fn resends_count_once_and_highest_seq_wins() {
     step(&mut s, 1, Command::Host(HostCommand::Next)).unwrap();
     step(&mut s, 2, Command::Host(HostCommand::Next)).unwrap();
     step(&mut s, 3, answer(1, "single", 5, Choice::Options(vec![0]))).unwrap();
+    // An equal `client_seq` is acknowledged again, with what was recorded.
+    let again = Err(Reject::Duplicate(Box::new(ServerMsg::Ack {
+        question: "single".into(),
+        round: 1,
+        client_seq: 5,
+        choice: Choice::Options(vec![0]),
+    })));
     assert_eq!(
         s.decide(4, &answer(1, "single", 5, Choice::Options(vec![0]))),
-        Err(Reject::Duplicate)
+        again
+    );
+    assert_eq!(
+        s.decide(4, &answer(1, "single", 5, Choice::Options(vec![2]))),
+        again
     );
     assert_eq!(
         s.decide(4, &answer(1, "single", 4, Choice::Options(vec![2]))),
@@ -364,10 +383,12 @@ fn answers_after_deadline_and_grace_are_refused_and_tick_closes() {
     assert_eq!(s.next_deadline(), Some(21_000 + GRACE_MS));
     let late = Command::Answer {
         pupil: 1,
-        question: "single".into(),
-        round: 1,
-        client_seq: 1,
-        choice: Choice::Pass,
+        answer: Answer {
+            question: "single".into(),
+            round: 1,
+            client_seq: 1,
+            choice: Choice::Pass,
+        },
         at_ms: 21_000 + GRACE_MS + 1,
     };
     assert!(matches!(
@@ -414,10 +435,12 @@ fn distributions_hide_small_counts() {
     for (id, v) in (1..).zip(votes) {
         let cmd = Command::Answer {
             pupil: id,
-            question: "scale".into(),
-            round: 2,
-            client_seq: 1,
-            choice: Choice::Options(vec![v]),
+            answer: Answer {
+                question: "scale".into(),
+                round: 2,
+                client_seq: 1,
+                choice: Choice::Options(vec![v]),
+            },
             at_ms: 1,
         };
         step(&mut s, 1, cmd).unwrap();

@@ -32,7 +32,7 @@ use axum::{Json, Router};
 use clap::Parser;
 use futures_util::SinkExt;
 use loupe::protocol::{
-    close, ClientMsg, Envelope, Mode, OptionView, Role, ServerMsg, SessionInfo, Stage,
+    close, Answer, ClientMsg, Envelope, Mode, OptionView, Role, ServerMsg, SessionInfo, Stage,
     MAX_HOST_MESSAGE, MAX_PUPIL_MESSAGE,
 };
 use loupe::quiz::model::QuestionKind;
@@ -343,7 +343,7 @@ async fn connection(mut socket: WebSocket, app: App) {
                     break Some(close::TOO_BIG);
                 }
                 match serde_json::from_str::<ClientMsg>(&text) {
-                    Ok(ClientMsg::Answer { question, round, client_seq, choice }) if role == Role::Player => {
+                    Ok(ClientMsg::Answer(Answer { question, round, client_seq, choice })) if role == Role::Player => {
                         if !app.no_ack {
                             let ack = frame(ServerMsg::Ack { question: question.clone(), round, client_seq, choice });
                             if socket.send(Message::Text(ack)).await.is_err() {

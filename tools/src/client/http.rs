@@ -1,11 +1,16 @@
-//! A minimal HTTP/1.1 client over `TcpStream` for the small JSON API: create sessions, read the
-//! library and health, without an HTTP client crate in the library.
+//! One small HTTP/1.1 client over `TcpStream` (one request per connection, `Connection: close`),
+//! for everything that drives a server over HTTP: the JSON API (create sessions, read the
+//! library and health) and the tests that must see exactly what goes over the wire: any request
+//! header, the path sent as written (nothing normalised), the answer's headers and raw body.
+
+use std::fmt::Display;
 
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
+pub use super::reply::{parse, HttpResponse, Reply};
 use super::{ClientError, Result, DEFAULT_TIMEOUT};
 
 /// What `POST /api/sessions` answers (201).
@@ -34,17 +39,13 @@ pub struct Created {
     pub ends_by_unix_ms: u64,
 }
 
-/// An HTTP answer: status and body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpResponse {
-    /// Status code.
-    pub status: u16,
-    /// Body (chunked encoding already undone).
-    pub body: String,
-}
+/// The JSON API's request headers (besides those every request has).
+const JSON: &[(&str, &str)] = &[
+    ("Accept", "application/json"),
+    ("Content-Type", "application/json"),
+];
 
-/// A minimal HTTP/1.1 client over `TcpStream` for the small JSON API (one request per
-/// connection, `Connection: close`).
+/// An HTTP/1.1 client for one server.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     authority: String,
@@ -61,41 +62,60 @@ impl HttpClient {
         if authority.is_empty() {
             return Err(ClientError::BadUrl(base_url.to_owned()));
         }
-        Ok(HttpClient {
-            authority: authority.to_owned(),
-        })
+        Ok(HttpClient::to(authority))
     }
 
-    /// Sends one request (JSON body if any) and reads the whole answer, within [`DEFAULT_TIMEOUT`].
-    pub async fn request(
+    /// A client for the server at `addr` (`host:port`).
+    pub fn to(addr: impl Display) -> HttpClient {
+        HttpClient {
+            authority: addr.to_string(),
+        }
+    }
+
+    /// Sends `method path` with `Host`, `Connection: close`, these `headers` and a
+    /// `Content-Length` for `body`, and reads the whole answer, within [`DEFAULT_TIMEOUT`].
+    pub async fn send(
         &self,
         method: &str,
         path: &str,
-        body: Option<&str>,
-    ) -> Result<HttpResponse> {
-        let work = async {
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Reply> {
+        let exchange = async {
             let mut stream = TcpStream::connect(&self.authority).await?;
-            let body = body.unwrap_or("");
-            let head = format!(
-                "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAccept: application/json\r\n\
-                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                self.authority,
-                body.len()
+            let mut head = format!(
+                "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
+                self.authority
             );
+            for (name, value) in headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            head.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
             stream.write_all(head.as_bytes()).await?;
-            stream.write_all(body.as_bytes()).await?;
+            stream.write_all(body).await?;
             let mut raw = Vec::new();
             stream.read_to_end(&mut raw).await?;
-            parse_response(&raw)
+            parse(&raw)
         };
-        match timeout(DEFAULT_TIMEOUT, work).await {
-            Ok(r) => r,
+        match timeout(DEFAULT_TIMEOUT, exchange).await {
+            Ok(reply) => reply,
             Err(_) => Err(ClientError::Timeout {
                 after: DEFAULT_TIMEOUT,
                 what: format!("{method} {path}"),
                 skipped: vec![],
             }),
         }
+    }
+
+    /// A JSON API request (JSON body if any); the status and the body as text.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&str>,
+    ) -> Result<HttpResponse> {
+        let body = body.unwrap_or("").as_bytes();
+        self.send(method, path, JSON, body).await?.into_response()
     }
 
     /// `GET path`.
@@ -127,77 +147,40 @@ pub async fn create_session(base_url: &str, body: &serde_json::Value) -> Result<
     HttpClient::new(base_url)?.create_session(body).await
 }
 
-/// Splits a raw HTTP/1.1 answer into status and body, undoing chunked encoding.
-fn parse_response(raw: &[u8]) -> Result<HttpResponse> {
-    let bad = |why: &str| ClientError::Http {
-        status: 0,
-        body: why.to_owned(),
-    };
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| bad("no end of headers"))?;
-    let head = std::str::from_utf8(&raw[..split]).map_err(|_| bad("headers not UTF-8"))?;
-    let mut body = raw[split + 4..].to_vec();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or_else(|| bad("no status line"))?;
-    let mut chunked = false;
-    for line in lines {
-        if let Some((name, value)) = line.split_once(':') {
-            let (name, value) = (name.trim().to_ascii_lowercase(), value.trim());
-            if name == "transfer-encoding" && value.eq_ignore_ascii_case("chunked") {
-                chunked = true;
-            } else if name == "content-length" {
-                let n: usize = value.parse().map_err(|_| bad("bad content-length"))?;
-                body.truncate(n);
-            }
-        }
-    }
-    if chunked {
-        body = dechunk(&body).ok_or_else(|| bad("bad chunked body"))?;
-    }
-    let body = String::from_utf8(body).map_err(|_| bad("body not UTF-8"))?;
-    Ok(HttpResponse { status, body })
+/// `method path` to `addr` (`host:port`) with these `headers` and `body`; see
+/// [`HttpClient::send`].
+pub async fn request(
+    addr: impl Display,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Reply> {
+    HttpClient::to(addr).send(method, path, headers, body).await
 }
 
-/// Undoes `Transfer-Encoding: chunked`.
-fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let eol = data.windows(2).position(|w| w == b"\r\n")?;
-        let size_text = std::str::from_utf8(&data[..eol]).ok()?;
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        data = &data[eol + 2..];
-        if size == 0 {
-            return Some(out);
-        }
-        out.extend_from_slice(data.get(..size)?);
-        data = data.get(size + 2..)?;
-    }
+/// `GET path` from `addr` with these `headers`.
+pub async fn get(addr: impl Display, path: &str, headers: &[(&str, &str)]) -> Result<Reply> {
+    request(addr, "GET", path, headers, b"").await
+}
+
+/// [`request`] with a JSON `body` (and its `Content-Type`); the status and the body as text.
+pub async fn send_json(
+    addr: impl Display,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Result<(u16, String)> {
+    let json = [("Content-Type", "application/json")];
+    let headers: Vec<(&str, &str)> = headers.iter().chain(&json).copied().collect();
+    let reply = request(addr, method, path, &headers, body.as_bytes()).await?;
+    Ok((reply.status, reply.text()?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_plain_and_chunked_answers() {
-        let plain = b"HTTP/1.1 201 Created\r\ncontent-length: 2\r\n\r\n{}";
-        assert_eq!(
-            parse_response(plain).unwrap(),
-            HttpResponse {
-                status: 201,
-                body: "{}".into()
-            }
-        );
-        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n";
-        assert_eq!(parse_response(chunked).unwrap().body, "abcde");
-        assert!(parse_response(b"garbage").is_err());
-    }
 
     #[test]
     fn reads_base_urls() {

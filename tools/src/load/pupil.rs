@@ -8,7 +8,7 @@ use tokio::time::{timeout, timeout_at, Instant};
 use super::conn::{error_kind, Conn, Frame};
 use super::shared::SharedRef;
 use super::wire::{self, AckLite, ErrorLite, PhaseLite, QuestionLite, WelcomeLite};
-use loupe::protocol::{close, Choice, ClientMsg, Role, Stage, PROTOCOL_VERSION};
+use loupe::protocol::{close, Answer, Choice, ClientMsg, Role, Stage, PROTOCOL_VERSION};
 
 /// When one question reached this pupil and when its answer left.
 #[derive(Debug, Clone, Copy)]
@@ -152,12 +152,12 @@ async fn on_frame(
             if state.last_question.as_ref() == Some(&key) {
                 return Ok(()); // the same question again, in a resume snapshot
             }
-            let answer = ClientMsg::Answer {
+            let answer = ClientMsg::Answer(Answer {
                 question: key.0.clone(),
                 round: key.1,
                 client_seq: out.answered.len() as u64 + 1,
                 choice: choice.clone(),
-            };
+            });
             conn.send(&answer)
                 .await
                 .map_err(|e| error_kind("answer", &e))?;
